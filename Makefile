@@ -1,0 +1,52 @@
+# callfunnel: the verbs. `make run` and `make test` are all a fresh clone needs.
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+PYTHON ?= python3.11
+VENV := .venv
+BIN := $(VENV)/bin
+export DAGSTER_HOME ?= $(abspath data/dagster_home)
+export DBT_PROFILES_DIR := $(abspath dbt_project)
+export PATH := $(abspath $(BIN)):$(PATH)
+
+.PHONY: help install manifest simulate run materialize test lint dev clean
+
+help:  ## list the verbs
+	@grep -E '^[a-z]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
+
+$(BIN)/.installed: pyproject.toml constraints.txt
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade "pip==25.*"
+	$(BIN)/pip install --quiet -c constraints.txt -e '.[dev]'
+	touch $@
+
+install: $(BIN)/.installed  ## create .venv with the pinned dependencies
+
+$(DAGSTER_HOME)/dagster.yaml: dagster.yaml
+	mkdir -p $(DAGSTER_HOME)
+	ln -sf $(abspath dagster.yaml) $@
+
+manifest: install  ## parse the dbt project (Dagster reads target/manifest.json)
+	cd dbt_project && $(abspath $(BIN))/dbt parse --quiet
+
+simulate: install  ## write demo data into the landing folder (fixed seed)
+	$(BIN)/python -m orchestration.simulator --weeks 12 --calls-per-week 3000 --seed 7
+
+materialize: manifest $(DAGSTER_HOME)/dagster.yaml  ## materialise every asset from the landing folder
+	$(BIN)/python -m orchestration.cli materialize
+
+run: simulate materialize  ## demo data, then everything, then a summary
+
+test: manifest $(DAGSTER_HOME)/dagster.yaml  ## the whole test suite
+	$(BIN)/python -m pytest -q; rc=$$?; if [ $$rc -eq 5 ]; then echo "no tests ran"; exit 1; fi; exit $$rc
+
+lint: install  ## ruff and sqlfluff
+	$(BIN)/ruff check orchestration tests
+	$(BIN)/ruff format --check orchestration tests
+	cd dbt_project && $(abspath $(BIN))/sqlfluff lint ../models ../tests/dbt
+
+dev: materialize  ## the Dagster UI on http://127.0.0.1:3000
+	$(BIN)/dagster dev -m orchestration.definitions -h 127.0.0.1 -p 3000
+
+clean:  ## remove data/ and build output (keeps .venv)
+	rm -rf data dbt_project/target dbt_project/logs

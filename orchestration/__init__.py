@@ -1,0 +1,1 @@
+"""callfunnel: ad channels → phone calls → CRM leads → revenue, as a Dagster + dbt warehouse."""

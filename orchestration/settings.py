@@ -1,0 +1,98 @@
+"""Run-wide settings read from the environment, with defaults under the project's data/ folder."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+DBT_PROJECT_DIR = PROJECT_ROOT / "dbt_project"
+
+# Not a secret: it only lets the demo run without set-up. The run summary warns while it is used.
+DEMO_HASH_SECRET = "callfunnel-demo-secret-not-for-production"
+
+
+def _path(env: str, default: Path) -> Path:
+    value = os.environ.get(env)
+    return Path(value).expanduser().resolve() if value else default.resolve()
+
+
+def parse_as_of(value: str | None, tz: ZoneInfo) -> datetime:
+    """Parse CALLFUNNEL_AS_OF (ISO date or timestamp; no offset = business time) to aware UTC."""
+    if not value:
+        return datetime.now(UTC)
+    try:
+        moment = datetime.fromisoformat(value.strip())
+    except ValueError as exc:
+        raise ValueError(
+            f"CALLFUNNEL_AS_OF={value!r} is not an ISO-8601 date or timestamp "
+            "(for example 2026-11-27 or 2026-11-27T09:00:00+03:00)"
+        ) from exc
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=tz)
+    return moment.astimezone(UTC)
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Where data lives, which time zone the business runs in, and which moment counts as now."""
+
+    data_dir: Path
+    landing_dir: Path
+    raw_dir: Path
+    quarantine_dir: Path
+    warehouse: Path
+    dagster_home: Path
+    timezone: str
+    as_of: datetime
+    default_region: str
+    hash_secret: str
+
+    @classmethod
+    def from_env(cls) -> Settings:
+        data_dir = _path("CALLFUNNEL_DATA_DIR", PROJECT_ROOT / "data")
+        landing = _path("CALLFUNNEL_LANDING_DIR", data_dir / "landing")
+        tz_name = os.environ.get("CALLFUNNEL_TIMEZONE", "Europe/Moscow")
+        try:
+            tz = ZoneInfo(tz_name)
+        except Exception as exc:  # ZoneInfoNotFoundError or a malformed key
+            raise ValueError(f"CALLFUNNEL_TIMEZONE={tz_name!r} is not an IANA time zone") from exc
+        return cls(
+            data_dir=data_dir,
+            landing_dir=landing,
+            raw_dir=_path("CALLFUNNEL_RAW_DIR", landing.parent / "raw"),
+            quarantine_dir=_path("CALLFUNNEL_QUARANTINE_DIR", landing.parent / "quarantine"),
+            warehouse=_path("CALLFUNNEL_WAREHOUSE", data_dir / "warehouse.duckdb"),
+            dagster_home=_path("DAGSTER_HOME", data_dir / "dagster_home"),
+            timezone=tz_name,
+            as_of=parse_as_of(os.environ.get("CALLFUNNEL_AS_OF"), tz),
+            default_region=os.environ.get("CALLFUNNEL_DEFAULT_REGION", "RU").upper(),
+            hash_secret=os.environ.get("CALLFUNNEL_HASH_SECRET") or DEMO_HASH_SECRET,
+        )
+
+    @property
+    def tz(self) -> ZoneInfo:
+        return ZoneInfo(self.timezone)
+
+    @property
+    def uses_demo_secret(self) -> bool:
+        return self.hash_secret == DEMO_HASH_SECRET
+
+    def last_complete_week(self) -> tuple[date, date]:
+        """Monday and Sunday of the last complete business-time week before `as_of`."""
+        local = self.as_of.astimezone(self.tz)
+        this_monday = local.date() - timedelta(days=local.weekday())
+        monday = this_monday - timedelta(days=7)
+        return monday, monday + timedelta(days=6)
+
+    def dbt_vars(self) -> dict[str, str]:
+        """The values dbt needs from the Python side, so the two layers never disagree."""
+        return {
+            "raw_dir": self.raw_dir.as_posix(),
+            "quarantine_dir": self.quarantine_dir.as_posix(),
+            "business_timezone": self.timezone,
+            "as_of": self.as_of.strftime("%Y-%m-%d %H:%M:%S"),
+        }
