@@ -43,7 +43,7 @@ test: manifest $(DAGSTER_HOME)/dagster.yaml  ## the whole test suite
 lint: install  ## ruff and sqlfluff
 	$(BIN)/ruff check orchestration tests
 	$(BIN)/ruff format --check orchestration tests
-	cd dbt_project && $(abspath $(BIN))/sqlfluff lint ../models ../tests/dbt
+	cd dbt_project && CALLFUNNEL_WAREHOUSE=:memory: $(abspath $(BIN))/sqlfluff lint ../models ../tests/dbt
 
 dev: materialize  ## the Dagster UI on http://127.0.0.1:3000
 	$(BIN)/dagster dev -m orchestration.definitions -h 127.0.0.1 -p 3000

@@ -1,0 +1,319 @@
+with leads as (
+
+    select * from {{ ref('stg_crm__leads') }}
+
+),
+
+lead_calls as (
+
+    select * from {{ ref('int_lead_calls') }}
+
+),
+
+calls as (
+
+    select * from {{ ref('int_calls_attributed') }}
+
+),
+
+status_events as (
+
+    select * from {{ ref('int_crm__status_events_known') }}
+
+),
+
+crm_statuses as (
+
+    select * from {{ ref('crm_statuses') }}
+
+),
+
+refusal_reasons as (
+
+    select * from {{ ref('refusal_reasons') }}
+
+),
+
+fx_rates as (
+
+    select * from {{ ref('fx_rates') }}
+
+),
+
+events_in_order as (
+
+    select
+        *,
+        row_number() over (
+            partition by lead_id
+            order by changed_at desc, event_id desc
+        ) as recency_rank,
+        lag(status) over (
+            partition by lead_id
+            order by changed_at, event_id
+        ) as previous_status,
+        lag(is_won) over (
+            partition by lead_id
+            order by changed_at, event_id
+        ) as previous_is_won,
+        lag(is_lost) over (
+            partition by lead_id
+            order by changed_at, event_id
+        ) as previous_is_lost,
+        lag(stage_order) over (
+            partition by lead_id
+            order by changed_at, event_id
+        ) as previous_stage_order
+    from status_events
+
+),
+
+event_summary as (
+
+    select
+        lead_id,
+        count(*) as status_event_count,
+        min(changed_at) as first_status_changed_at,
+        max(changed_at) as last_status_changed_at,
+        max(
+            case when is_won and not coalesce(previous_is_won, false) then changed_at end
+        ) as last_won_entry_at,
+        max(
+            case when is_lost and not coalesce(previous_is_lost, false) then changed_at end
+        ) as last_lost_entry_at,
+        sum(
+            case
+                when
+                    (previous_is_won or previous_is_lost)
+                    and status <> previous_status
+                    then 1
+                else 0
+            end
+        ) as reopen_count,
+        sum(
+            case when stage_order < previous_stage_order then 1 else 0 end
+        ) as stage_step_back_count
+    from events_in_order
+    group by lead_id
+
+),
+
+current_statuses as (
+
+    select
+        lead_id,
+        status
+    from events_in_order
+    where recency_rank = 1
+
+),
+
+ranked_terminal_events as (
+
+    select
+        lead_id,
+        is_won,
+        is_lost,
+        row_number() over (
+            partition by lead_id
+            order by changed_at desc, event_id desc
+        ) as recency_rank
+    from status_events
+    where is_won or is_lost
+
+),
+
+latest_terminal_events as (
+
+    select * from ranked_terminal_events
+    where recency_rank = 1
+
+),
+
+ranked_stages as (
+
+    select
+        lead_id,
+        status,
+        row_number() over (
+            partition by lead_id
+            order by stage_order desc, changed_at asc, event_id asc
+        ) as stage_rank
+    from status_events
+    where stage_order is not null
+
+),
+
+furthest_stages as (
+
+    select
+        lead_id,
+        status
+    from ranked_stages
+    where stage_rank = 1
+
+),
+
+leads_with_outcome as (
+
+    select
+        leads.lead_id,
+        leads.created_at,
+        {{ business_date('leads.created_at') }} as created_date,
+        {{ business_week_start('leads.created_at') }} as week_start,
+        leads.manager_id,
+        leads.contact_key,
+        leads.call_id as recorded_call_id,
+        lead_calls.call_id,
+        lead_calls.link_rule,
+        coalesce(calls.channel, 'unattributed') as channel,
+        calls.campaign,
+        coalesce(current_statuses.status, 'new') as current_status,
+        coalesce(furthest_stages.status, 'new') as furthest_stage,
+        coalesce(latest_terminal_events.is_won, false) as is_won,
+        coalesce(latest_terminal_events.is_lost, false) as is_lost,
+        case
+            when latest_terminal_events.is_won then event_summary.last_won_entry_at
+        end as won_at,
+        case
+            when latest_terminal_events.is_lost then event_summary.last_lost_entry_at
+        end as lost_at,
+        coalesce(event_summary.status_event_count, 0) as status_event_count,
+        event_summary.status_event_count is not null as has_status_events,
+        event_summary.first_status_changed_at,
+        event_summary.last_status_changed_at,
+        coalesce(event_summary.reopen_count, 0) as reopen_count,
+        coalesce(event_summary.stage_step_back_count, 0) as stage_step_back_count,
+        leads.call_outcome,
+        leads.quality_score,
+        case
+            when leads.refusal_reason is null then null
+            when refusal_reasons.refusal_reason is null then 'other'
+            else leads.refusal_reason
+        end as refusal_reason,
+        leads.amount,
+        leads.currency,
+        leads.updated_at
+    from leads
+    left join lead_calls
+        on leads.lead_id = lead_calls.lead_id
+    left join calls
+        on lead_calls.call_id = calls.call_id
+    left join event_summary
+        on leads.lead_id = event_summary.lead_id
+    left join current_statuses
+        on leads.lead_id = current_statuses.lead_id
+    left join latest_terminal_events
+        on leads.lead_id = latest_terminal_events.lead_id
+    left join furthest_stages
+        on leads.lead_id = furthest_stages.lead_id
+    left join refusal_reasons
+        on leads.refusal_reason = refusal_reasons.refusal_reason
+
+),
+
+leads_with_stage_order as (
+
+    select
+        leads_with_outcome.*,
+        crm_statuses.stage_order as furthest_stage_order,
+        {{ business_date('leads_with_outcome.won_at') }} as won_date
+    from leads_with_outcome
+    left join crm_statuses
+        on leads_with_outcome.furthest_stage = crm_statuses.status
+
+),
+
+ranked_fx_rates as (
+
+    select
+        leads_with_stage_order.lead_id,
+        fx_rates.rate_to_rub,
+        row_number() over (
+            partition by leads_with_stage_order.lead_id
+            order by fx_rates.valid_from desc
+        ) as rate_rank
+    from leads_with_stage_order
+    inner join fx_rates
+        on
+            leads_with_stage_order.currency = fx_rates.currency
+            and leads_with_stage_order.won_date >= fx_rates.valid_from
+
+),
+
+fx_rate_on_won_date as (
+
+    select
+        lead_id,
+        rate_to_rub
+    from ranked_fx_rates
+    where rate_rank = 1
+
+),
+
+leads_with_fx_rate as (
+
+    select
+        leads_with_stage_order.*,
+        case
+            when not leads_with_stage_order.is_won then null
+            when leads_with_stage_order.currency = 'RUB' then 1
+            else fx_rate_on_won_date.rate_to_rub
+        end as fx_rate_to_rub
+    from leads_with_stage_order
+    left join fx_rate_on_won_date
+        on leads_with_stage_order.lead_id = fx_rate_on_won_date.lead_id
+
+),
+
+leads_with_revenue as (
+
+    select
+        *,
+        cast(
+            case
+                when not is_won then null
+                -- a deal recorded without an amount still counts, at zero revenue
+                when amount is null then 0
+                else amount * fx_rate_to_rub
+            end as {{ dbt.type_numeric() }}
+        ) as revenue_rub
+    from leads_with_fx_rate
+
+)
+
+select
+    lead_id,
+    created_at,
+    created_date,
+    week_start,
+    manager_id,
+    contact_key,
+    recorded_call_id,
+    call_id,
+    link_rule,
+    channel,
+    campaign,
+    current_status,
+    furthest_stage,
+    furthest_stage_order,
+    is_won,
+    is_lost,
+    won_at,
+    won_date,
+    lost_at,
+    has_status_events,
+    status_event_count,
+    first_status_changed_at,
+    last_status_changed_at,
+    reopen_count,
+    stage_step_back_count,
+    call_outcome,
+    quality_score,
+    refusal_reason,
+    amount,
+    currency,
+    fx_rate_to_rub,
+    revenue_rub,
+    updated_at
+from leads_with_revenue

@@ -1,0 +1,62 @@
+with source as (
+
+    select * from {{ source('crm', 'leads') }}
+
+),
+
+renamed as (
+
+    select
+        {{ dbt.safe_cast('lead_id', dbt.type_string()) }} as lead_id,
+        {{ dbt.safe_cast('created_at', dbt.type_timestamp()) }} as created_at,
+        {{ dbt.safe_cast('contact_phone', dbt.type_string()) }} as contact_phone,
+        {{ dbt.safe_cast('contact_key', dbt.type_string()) }} as contact_key,
+        {{ dbt.safe_cast('call_id', dbt.type_string()) }} as call_id,
+        {{ dbt.safe_cast('manager_id', dbt.type_string()) }} as manager_id,
+        {{ dbt.safe_cast('call_outcome', dbt.type_string()) }} as call_outcome,
+        {{ dbt.safe_cast('quality_score', dbt.type_bigint()) }} as quality_score,
+        {{ dbt.safe_cast('refusal_reason', dbt.type_string()) }} as refusal_reason,
+        {{ dbt.safe_cast('amount', 'decimal(18, 4)') }} as amount,
+        {{ dbt.safe_cast('currency', dbt.type_string()) }} as currency,
+        {{ dbt.safe_cast('updated_at', dbt.type_timestamp()) }} as updated_at,
+        {{ dbt.safe_cast('_source_file', dbt.type_string()) }} as source_file,
+        {{ dbt.safe_cast('_source_line', dbt.type_bigint()) }} as source_line
+    from source
+
+),
+
+ranked_versions as (
+
+    select
+        *,
+        row_number() over (
+            partition by lead_id
+            order by updated_at desc, source_file desc, source_line desc
+        ) as version_rank
+    from renamed
+
+),
+
+latest_versions as (
+
+    select * from ranked_versions
+    where version_rank = 1
+
+)
+
+select
+    lead_id,
+    created_at,
+    contact_phone,
+    contact_key,
+    call_id,
+    manager_id,
+    call_outcome,
+    quality_score,
+    refusal_reason,
+    amount,
+    currency,
+    updated_at,
+    source_file,
+    source_line
+from latest_versions

@@ -1,0 +1,42 @@
+"""Assembles callfunnel's Dagster definitions: ingestion, dbt, resources, the weekly job."""
+
+from __future__ import annotations
+
+import os
+
+from dagster import AssetSelection, Definitions, ScheduleDefinition, define_asset_job
+from dagster_dbt import DbtCliResource
+
+from orchestration.ingest.assets import ingest_assets, ingest_checks
+from orchestration.resources import CallfunnelSettings
+from orchestration.settings import Settings
+from orchestration.transform import DBT_PROJECT, callfunnel_dbt_assets
+
+SETTINGS = Settings.from_env()
+
+everything_job = define_asset_job(
+    name="materialize_everything",
+    selection=AssetSelection.all(),
+    description="Ingest the landing folder, then build and test every dbt model.",
+)
+
+weekly_schedule = ScheduleDefinition(
+    name="friday_morning",
+    job=everything_job,
+    cron_schedule="0 7 * * 5",
+    execution_timezone=SETTINGS.timezone,
+    description="Every Friday at 07:00 business time: materialise the week.",
+)
+
+defs = Definitions(
+    assets=[*ingest_assets, callfunnel_dbt_assets],
+    asset_checks=[*ingest_checks],
+    jobs=[everything_job],
+    schedules=[weekly_schedule],
+    resources={
+        "settings": CallfunnelSettings.from_settings(
+            SETTINGS, pin_as_of=bool(os.environ.get("CALLFUNNEL_AS_OF"))
+        ),
+        "dbt": DbtCliResource(project_dir=DBT_PROJECT),
+    },
+)
