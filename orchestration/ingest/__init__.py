@@ -1,0 +1,1 @@
+"""Ingestion: landing CSV files → validated raw-zone Parquet, quarantine and manifest."""
