@@ -29,8 +29,8 @@ $(DAGSTER_HOME)/dagster.yaml: dagster.yaml
 manifest: install  ## parse the dbt project (Dagster reads target/manifest.json)
 	cd dbt_project && $(abspath $(BIN))/dbt parse --quiet
 
-simulate: install  ## write demo data into the landing folder (fixed seed)
-	$(BIN)/python -m orchestration.simulator --weeks 12 --calls-per-week 3000 --seed 7
+simulate: install  ## replace the demo data (12 weeks, fixed seed); never touches your own files
+	$(BIN)/python -m orchestration.cli demo --weeks 12 --calls-per-week 3000 --seed 7
 
 materialize: manifest $(DAGSTER_HOME)/dagster.yaml  ## materialise every asset from the landing folder
 	$(BIN)/python -m orchestration.cli materialize

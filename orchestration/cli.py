@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import shutil
 import sys
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
@@ -77,7 +78,7 @@ def read_manifest(raw_dir: Path) -> dict[str, Any]:
 
 
 def source_summaries(settings: Settings) -> list[SourceSummary]:
-    """Rows read, accepted, rejected, staged and held out per source, from manifest and warehouse."""
+    """Rows read, accepted, rejected, staged and held out per source (manifest + warehouse)."""
     manifest = read_manifest(settings.raw_dir)
     summaries = []
     for source in SOURCES:
@@ -125,7 +126,9 @@ def _add_warehouse_counts(warehouse: Path, summaries: list[SourceSummary]) -> No
         for summary in summaries:
             model = STAGING_MODELS[summary.source]
             if model in tables:
-                summary.rows_staged = con.execute(f"select count(*) from staging.{model}").fetchone()[0]
+                summary.rows_staged = con.execute(
+                    f"select count(*) from staging.{model}"
+                ).fetchone()[0]
             summary.rows_held_out = int(held.get(summary.source, 0))
 
 
@@ -137,7 +140,9 @@ def materialize(settings: Settings) -> RunSummary:
 
     instance = DagsterInstance.get()
     job = defs.resolve_job_def("materialize_everything")
-    result = job.execute_in_process(instance=instance, raise_on_error=False)
+    # INFO keeps the operator's view (rows, files, checks) without Dagster's step-level chatter.
+    run_config = {"loggers": {"console": {"config": {"log_level": "INFO"}}}}
+    result = job.execute_in_process(instance=instance, raise_on_error=False, run_config=run_config)
 
     models_built = 0
     passed = 0
@@ -176,6 +181,52 @@ def materialize(settings: Settings) -> RunSummary:
         quarantine_dir=settings.quarantine_dir.as_posix(),
         warnings=warnings,
     )
+
+
+DEMO_MARKER = ".callfunnel-demo"
+
+
+def reset_demo(settings: Settings) -> None:
+    """Clear the landing folder, raw zone, quarantine and warehouse, if they hold only demo data.
+
+    A landing folder that holds files but no demo marker is the user's own data: refuse.
+    """
+    landing = settings.landing_dir
+    marker = landing / DEMO_MARKER
+    has_files = landing.exists() and any(p.is_file() for p in landing.rglob("*"))
+    if has_files and not marker.exists():
+        raise ValueError(
+            f"{landing} holds files that the demo did not write; refusing to replace them. "
+            "Use `make materialize` for your own data, or point CALLFUNNEL_DATA_DIR elsewhere "
+            "for the demo."
+        )
+    for folder in (landing, settings.raw_dir, settings.quarantine_dir):
+        if folder.exists():
+            shutil.rmtree(folder)
+    settings.warehouse.unlink(missing_ok=True)
+    settings.warehouse.with_name(settings.warehouse.name + ".wal").unlink(missing_ok=True)
+
+
+def demo(settings: Settings, weeks: int, calls_per_week: int, seed: int) -> None:
+    """Replace the demo data with a fresh simulation ending before `CALLFUNNEL_AS_OF`."""
+    from orchestration.simulator.runner import simulate
+
+    reset_demo(settings)
+    result = simulate(
+        landing_dir=settings.landing_dir,
+        weeks=weeks,
+        calls_per_week=calls_per_week,
+        seed=seed,
+        as_of=settings.as_of,
+        timezone=settings.timezone,
+    )
+    (settings.landing_dir / DEMO_MARKER).write_text(
+        "Written by `callfunnel demo`; `make run` replaces this folder.\n", encoding="utf-8"
+    )
+    cal = result.calendar
+    print(f"demo data: {cal.weeks} weeks, {cal.first_monday} to {cal.last_sunday}, seed {seed}")
+    for line in result.summary_lines():
+        print(f"  {line}")
 
 
 def render(summary: RunSummary) -> str:
@@ -221,6 +272,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     sub = parser.add_subparsers(dest="command", required=True)
     run = sub.add_parser("materialize", help="ingest the landing folder and build every model")
     run.add_argument("--json", type=Path, help="also write the summary as JSON to this file")
+    demo_cmd = sub.add_parser(
+        "demo", help="replace the landing folder's demo data with a fresh simulation"
+    )
+    demo_cmd.add_argument("--weeks", type=int, default=12)
+    demo_cmd.add_argument("--calls-per-week", type=int, default=3000)
+    demo_cmd.add_argument("--seed", type=int, default=7)
     args = parser.parse_args(argv)
 
     try:
@@ -228,6 +285,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     except ValueError as exc:
         print(f"callfunnel: {exc}", file=sys.stderr)
         return 2
+    if args.command == "demo":
+        try:
+            demo(settings, args.weeks, args.calls_per_week, args.seed)
+        except ValueError as exc:
+            print(f"callfunnel: {exc}", file=sys.stderr)
+            return 2
+        return 0
     if args.command == "materialize":
         if not settings.landing_dir.exists():
             print(

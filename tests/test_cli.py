@@ -1,0 +1,55 @@
+"""The command line's demo reset never destroys a user's own landing files."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from pathlib import Path
+
+import pytest
+
+from orchestration.cli import DEMO_MARKER, reset_demo
+from orchestration.settings import Settings
+
+
+def _settings(tmp_path: Path) -> Settings:
+    base = Settings.from_env()
+    data = tmp_path / "data"
+    return replace(
+        base,
+        data_dir=data,
+        landing_dir=data / "landing",
+        raw_dir=data / "raw",
+        quarantine_dir=data / "quarantine",
+        warehouse=data / "warehouse.duckdb",
+    )
+
+
+def test_reset_refuses_a_landing_folder_with_the_users_files(tmp_path: Path) -> None:
+    settings = _settings(tmp_path)
+    own = settings.landing_dir / "calls" / "export.csv"
+    own.parent.mkdir(parents=True)
+    own.write_text("call_id\n", encoding="utf-8")
+    with pytest.raises(ValueError, match="did not write"):
+        reset_demo(settings)
+    assert own.exists()
+
+
+def test_reset_clears_demo_data_and_the_warehouse(tmp_path: Path) -> None:
+    settings = _settings(tmp_path)
+    for folder in (settings.landing_dir / "calls", settings.raw_dir / "calls"):
+        folder.mkdir(parents=True)
+        (folder / "a.csv").write_text("x\n", encoding="utf-8")
+    (settings.landing_dir / DEMO_MARKER).write_text("demo\n", encoding="utf-8")
+    settings.warehouse.write_bytes(b"db")
+    reset_demo(settings)
+    assert not settings.landing_dir.exists()
+    assert not settings.raw_dir.exists()
+    assert not settings.warehouse.exists()
+
+
+def test_reset_accepts_an_empty_or_missing_landing_folder(tmp_path: Path) -> None:
+    settings = _settings(tmp_path)
+    reset_demo(settings)
+    settings.landing_dir.mkdir(parents=True)
+    reset_demo(settings)
+    assert not settings.landing_dir.exists()
