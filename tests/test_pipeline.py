@@ -74,9 +74,7 @@ def test_exactly_the_planted_row_faults_are_quarantined(
         "select source, source_file, source_line, reason from intermediate.quarantine "
         "where held_out_by = 'ingestion'"
     )
-    expected = {
-        ("calls", Path(r.file).name, r.line, r.reason) for r in faults.rejected_calls
-    }
+    expected = {("calls", Path(r.file).name, r.line, r.reason) for r in faults.rejected_calls}
     assert len(expected) == 4
     assert set(rows) == expected
     assert len(rows) == len(expected)
@@ -225,11 +223,14 @@ def test_a_second_run_on_the_same_files_changes_nothing(pipeline: PipelineRun) -
     assert returncode == 0, output
     assert _tree_digest(pipeline.raw_dir) == raw_before
     assert _tree_digest(pipeline.quarantine_dir) == quarantine_before
-    assert pipeline.query(
-        "select (select count(*) from staging.stg_calltracker__calls), "
-        "(select count(*) from staging.stg_crm__leads), "
-        "(select count(*) from intermediate.quarantine)"
-    ) == counts_before
+    assert (
+        pipeline.query(
+            "select (select count(*) from staging.stg_calltracker__calls), "
+            "(select count(*) from staging.stg_crm__leads), "
+            "(select count(*) from intermediate.quarantine)"
+        )
+        == counts_before
+    )
     assert [s["rows_read"] for s in summary["sources"]] == [
         s["rows_read"] for s in pipeline.summary["sources"]
     ]
@@ -244,9 +245,7 @@ def test_no_phone_number_reaches_the_marts(pipeline: PipelineRun) -> None:
     assert rows == []
 
 
-def test_overlapping_registry_periods_stop_the_build(
-    tmp_path: Path, dbt_manifest: Path
-) -> None:
+def test_overlapping_registry_periods_stop_the_build(tmp_path: Path, dbt_manifest: Path) -> None:
     env = pipeline_env(tmp_path)
     landing = Path(env["CALLFUNNEL_LANDING_DIR"])
     shutil.copytree(FIXTURE, landing)
@@ -263,5 +262,7 @@ def test_overlapping_registry_periods_stop_the_build(
     import duckdb
 
     with duckdb.connect(env["CALLFUNNEL_WAREHOUSE"], read_only=True) as con:
-        tables = {row[0] for row in con.execute("select table_name from duckdb_tables()").fetchall()}
+        tables = {
+            row[0] for row in con.execute("select table_name from duckdb_tables()").fetchall()
+        }
     assert "int_calls_attributed" not in tables
