@@ -9,7 +9,7 @@ export DAGSTER_HOME ?= $(abspath data/dagster_home)
 export DBT_PROFILES_DIR := $(abspath dbt_project)
 export PATH := $(abspath $(BIN)):$(PATH)
 
-.PHONY: help install manifest simulate run materialize test lint dev clean
+.PHONY: help install manifest simulate run materialize test lint dev clean chromium
 
 help:  ## list the verbs
 	@grep -E '^[a-z]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
@@ -18,6 +18,13 @@ $(BIN)/.installed: pyproject.toml constraints.txt
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade "pip==25.*"
 	$(BIN)/pip install --quiet -c constraints.txt -e '.[dev]'
+	touch $@
+
+# DuckDB 1.4 in its own environment: the tests prove BI drivers on 1.4 open the published file.
+DUCKDB14 := .venv-duckdb14
+$(DUCKDB14)/.installed:
+	$(PYTHON) -m venv $(DUCKDB14)
+	$(DUCKDB14)/bin/pip install --quiet 'duckdb==1.4.*'
 	touch $@
 
 install: $(BIN)/.installed  ## create .venv with the pinned dependencies
@@ -37,7 +44,11 @@ materialize: manifest $(DAGSTER_HOME)/dagster.yaml  ## materialise every asset f
 
 run: simulate materialize  ## demo data, then everything, then a summary
 
-test: manifest $(DAGSTER_HOME)/dagster.yaml  ## the whole test suite
+# The report test renders in a real headless Chromium (Debian's package; CI runs as root).
+chromium:
+	@command -v chromium >/dev/null || (apt-get update -qq && apt-get install -y -qq chromium >/dev/null)
+
+test: manifest $(DAGSTER_HOME)/dagster.yaml $(DUCKDB14)/.installed chromium  ## the whole test suite
 	$(BIN)/python -m pytest -q; rc=$$?; if [ $$rc -eq 5 ]; then echo "no tests ran"; exit 1; fi; exit $$rc
 
 lint: install  ## ruff and sqlfluff

@@ -17,6 +17,9 @@ from orchestration.ingest.contract import SOURCES
 from orchestration.settings import Settings
 
 # Staging model that holds each source's rows after the key rule.
+# Asset-key prefixes of dbt models and seeds (the rest are ingestion, quality, publish, report).
+DBT_LAYERS = ("staging", "intermediate", "marts")
+
 STAGING_MODELS: dict[str, str] = {
     "calls": "stg_calltracker__calls",
     "tracking_numbers": "stg_calltracker__tracking_numbers",
@@ -61,6 +64,8 @@ class RunSummary:
     raw_dir: str
     quarantine_dir: str
     warnings: list[str]
+    published: str | None = None
+    report: str | None = None
 
     def to_json(self) -> dict[str, Any]:
         data = asdict(self)
@@ -145,14 +150,19 @@ def materialize(settings: Settings) -> RunSummary:
     result = job.execute_in_process(instance=instance, raise_on_error=False, run_config=run_config)
 
     models_built = 0
+    report_path: str | None = None
     passed = 0
     failed: list[str] = []
     warned: list[str] = []
     for event in result.all_events:
         if event.event_type == DagsterEventType.ASSET_MATERIALIZATION:
             key = event.asset_key
-            if key is not None and key.path[0] != "raw":
+            if key is not None and key.path[0] in DBT_LAYERS:
                 models_built += 1
+            if key is not None and key.path[-1] == "weekly_report":
+                metadata = event.event_specific_data.materialization.metadata
+                path = metadata.get("path")
+                report_path = str(getattr(path, "value", path)) if path else None
         elif event.event_type == DagsterEventType.ASSET_CHECK_EVALUATION:
             evaluation = event.event_specific_data
             name = f"{evaluation.asset_key.to_user_string()}:{evaluation.check_name}"
@@ -180,6 +190,8 @@ def materialize(settings: Settings) -> RunSummary:
         raw_dir=settings.raw_dir.as_posix(),
         quarantine_dir=settings.quarantine_dir.as_posix(),
         warnings=warnings,
+        published=_published_path(settings),
+        report=report_path,
     )
 
 
@@ -229,6 +241,13 @@ def demo(settings: Settings, weeks: int, calls_per_week: int, seed: int) -> None
         print(f"  {line}")
 
 
+def _published_path(settings: Settings) -> str | None:
+    from orchestration.publish import PUBLISHED_FILE, publish_dir_for
+
+    path = publish_dir_for(settings) / PUBLISHED_FILE
+    return path.as_posix() if path.exists() else None
+
+
 def render(summary: RunSummary) -> str:
     """The short text summary printed at the end of `make run` / `make materialize`."""
     lines = ["", "callfunnel run " + ("succeeded" if summary.success else "FAILED"), ""]
@@ -262,6 +281,9 @@ def render(summary: RunSummary) -> str:
     lines.append(f"warehouse:  {summary.warehouse}")
     lines.append(f"raw zone:   {summary.raw_dir}")
     lines.append(f"quarantine: {summary.quarantine_dir}  (also the `quarantine` model)")
+    if summary.published:
+        lines.append(f"for BI:     {summary.published}  (and Parquet beside it)")
+    lines.append(f"report:     {summary.report or 'not written in this run'}")
     for warning in summary.warnings:
         lines.append(f"WARNING: {warning}")
     return "\n".join(lines)

@@ -8,6 +8,9 @@ from dagster import AssetSelection, Definitions, ScheduleDefinition, define_asse
 from dagster_dbt import DbtCliResource
 
 from orchestration.ingest.assets import ingest_assets, ingest_checks
+from orchestration.publish import publish_assets
+from orchestration.quality import quality_assets, quality_checks
+from orchestration.reports import report_assets, report_jobs, report_sensors
 from orchestration.resources import CallfunnelSettings
 from orchestration.settings import Settings
 from orchestration.transform import DBT_PROJECT, callfunnel_dbt_assets
@@ -17,7 +20,10 @@ SETTINGS = Settings.from_env()
 everything_job = define_asset_job(
     name="materialize_everything",
     selection=AssetSelection.all(),
-    description="Ingest the landing folder, then build and test every dbt model.",
+    description=(
+        "Ingest, build and test every dbt model, run the data-quality checks, publish the "
+        "marts and write the weekly report."
+    ),
 )
 
 weekly_schedule = ScheduleDefinition(
@@ -29,10 +35,17 @@ weekly_schedule = ScheduleDefinition(
 )
 
 defs = Definitions(
-    assets=[*ingest_assets, callfunnel_dbt_assets],
-    asset_checks=[*ingest_checks],
-    jobs=[everything_job],
+    assets=[
+        *ingest_assets,
+        callfunnel_dbt_assets,
+        *quality_assets,
+        *publish_assets,
+        *report_assets,
+    ],
+    asset_checks=[*ingest_checks, *quality_checks],
+    jobs=[everything_job, *report_jobs],
     schedules=[weekly_schedule],
+    sensors=[*report_sensors],
     resources={
         "settings": CallfunnelSettings.from_settings(
             SETTINGS, pin_as_of=bool(os.environ.get("CALLFUNNEL_AS_OF"))

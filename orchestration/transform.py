@@ -16,6 +16,7 @@ from dagster_dbt import (
     dbt_assets,
 )
 
+from orchestration.quality.config import QualityConfig
 from orchestration.resources import CallfunnelSettings
 from orchestration.settings import DBT_PROJECT_DIR, Settings
 
@@ -90,7 +91,8 @@ def callfunnel_dbt_assets(
     """Seeds, staging, intermediate and marts built with `dbt build`: each test is a check."""
     run_settings = settings.settings()
     run_settings.warehouse.parent.mkdir(parents=True, exist_ok=True)
-    dbt_vars = json.dumps(run_settings.dbt_vars())
+    # The data-quality thresholds the mart shares with the checks come from the same config.
+    dbt_vars = json.dumps({**run_settings.dbt_vars(), **QualityConfig.from_env().dbt_vars()})
     context.log.info(f"dbt build on {run_settings.warehouse} with vars {dbt_vars}")
     with patched_environ(dbt_environment(run_settings)):
         invocation = dbt.cli(["build", "--vars", dbt_vars], context=context)

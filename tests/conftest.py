@@ -52,6 +52,24 @@ class PipelineRun:
         with duckdb.connect(self.warehouse.as_posix(), read_only=True) as con:
             return con.execute(sql, params or []).fetchall()
 
+    def phone_like_values(self, schemas: tuple[str, ...] = ("marts",)) -> list[tuple[str, str]]:
+        """(table, column) pairs in `schemas` holding any value shaped like a phone number."""
+        found = []
+        with duckdb.connect(self.warehouse.as_posix(), read_only=True) as con:
+            columns = con.execute(
+                "select table_schema, table_name, column_name from information_schema.columns "
+                "where data_type = 'VARCHAR' and table_schema in (select unnest(?))",
+                [list(schemas)],
+            ).fetchall()
+            for schema, table, column in columns:
+                hits = con.execute(
+                    f'select count(*) from "{schema}"."{table}" '
+                    f"where regexp_matches(\"{column}\", '^\\+?[0-9][0-9 ()-]{{9,17}}$')"
+                ).fetchone()[0]
+                if hits:
+                    found.append((table, column))
+        return found
+
     def materialize(self) -> tuple[int, dict, str]:
         """Run `callfunnel materialize` again on the same folders."""
         return run_materialize(self.root, self.env)

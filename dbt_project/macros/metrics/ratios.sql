@@ -3,7 +3,7 @@
 
 {#- numerator / denominator, null when the denominator is zero or null. -#}
 {% macro safe_divide(numerator, denominator) -%}
-    (cast({{ numerator }} as {{ dbt.type_float() }}) / nullif({{ denominator }}, 0))
+    (cast({{ numerator }} as {{ type_double() }}) / nullif({{ denominator }}, 0))
 {%- endmacro %}
 
 
@@ -14,11 +14,11 @@
         when coalesce({{ trials }}, 0) = 0 then null
         else (
             (
-                cast({{ successes }} as {{ dbt.type_float() }}) / {{ trials }}
+                cast({{ successes }} as {{ type_double() }}) / {{ trials }}
                 + {{ z * z }} / (2.0 * {{ trials }})
                 - {{ z }} * sqrt(
-                    (cast({{ successes }} as {{ dbt.type_float() }}) / {{ trials }})
-                    * (1 - cast({{ successes }} as {{ dbt.type_float() }}) / {{ trials }})
+                    (cast({{ successes }} as {{ type_double() }}) / {{ trials }})
+                    * (1 - cast({{ successes }} as {{ type_double() }}) / {{ trials }})
                     / {{ trials }}
                     + {{ z * z }} / (4.0 * {{ trials }} * {{ trials }})
                 )
@@ -34,11 +34,11 @@
         when coalesce({{ trials }}, 0) = 0 then null
         else (
             (
-                cast({{ successes }} as {{ dbt.type_float() }}) / {{ trials }}
+                cast({{ successes }} as {{ type_double() }}) / {{ trials }}
                 + {{ z * z }} / (2.0 * {{ trials }})
                 + {{ z }} * sqrt(
-                    (cast({{ successes }} as {{ dbt.type_float() }}) / {{ trials }})
-                    * (1 - cast({{ successes }} as {{ dbt.type_float() }}) / {{ trials }})
+                    (cast({{ successes }} as {{ type_double() }}) / {{ trials }})
+                    * (1 - cast({{ successes }} as {{ type_double() }}) / {{ trials }})
                     / {{ trials }}
                     + {{ z * z }} / (4.0 * {{ trials }} * {{ trials }})
                 )

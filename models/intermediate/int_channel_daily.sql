@@ -1,0 +1,263 @@
+with calls as (
+
+    select * from {{ ref('fct_calls') }}
+
+),
+
+leads as (
+
+    select * from {{ ref('fct_leads') }}
+
+),
+
+costs as (
+
+    select * from {{ ref('int_ads__costs_known') }}
+
+),
+
+call_days as (
+
+    -- cohort: calls by the day they were made
+    select
+        call_date as calendar_date,
+        channel,
+        count(*) as calls,
+        sum(case when is_answered then 1 else 0 end) as answered_calls,
+        sum(case when is_missed then 1 else 0 end) as missed_calls,
+        sum(case when is_short_call then 1 else 0 end) as short_calls,
+        sum(case when is_quality_call then 1 else 0 end) as quality_calls,
+        sum(case when is_first_time_caller then 1 else 0 end) as first_time_callers,
+        sum(case when is_application_call then 1 else 0 end) as application_calls,
+        sum(case when is_answered then talk_seconds else 0 end) as answered_talk_seconds,
+        sum(case when is_answered and is_won_call then 1 else 0 end) as answered_won_calls,
+        sum(
+            case when is_answered and is_won_call then talk_seconds else 0 end
+        ) as answered_won_talk_seconds
+    from calls
+    group by call_date, channel
+
+),
+
+lead_days as (
+
+    -- cohort: leads by the day they were created
+    select
+        created_date as calendar_date,
+        channel,
+        count(*) as leads,
+        sum(case when is_application then 1 else 0 end) as applications,
+        sum(case when is_won_application then 1 else 0 end) as won_applications,
+        sum(case when is_meeting then 1 else 0 end) as meetings,
+        sum(case when is_won then 1 else 0 end) as deals,
+        sum(coalesce(revenue_rub, 0)) as revenue_rub
+    from leads
+    group by created_date, channel
+
+),
+
+won_days as (
+
+    -- activity: deals by the day they were won
+    select
+        won_date as calendar_date,
+        channel,
+        count(*) as deals_won,
+        sum(coalesce(revenue_rub, 0)) as revenue_won_rub
+    from leads
+    where is_won
+    group by won_date, channel
+
+),
+
+cost_days as (
+
+    -- activity: ad spend by the day it was spent
+    select
+        cost_date as calendar_date,
+        channel,
+        sum(coalesce(spend_rub, 0)) as spend_rub,
+        sum(coalesce(impressions, 0)) as impressions,
+        sum(coalesce(reach, 0)) as reach,
+        sum(coalesce(clicks, 0)) as clicks
+    from costs
+    group by cost_date, channel
+
+),
+
+all_measures as (
+
+    select
+        calendar_date,
+        channel,
+        calls,
+        answered_calls,
+        missed_calls,
+        short_calls,
+        quality_calls,
+        first_time_callers,
+        application_calls,
+        answered_talk_seconds,
+        answered_won_calls,
+        answered_won_talk_seconds,
+        0 as leads,
+        0 as applications,
+        0 as won_applications,
+        0 as meetings,
+        0 as deals,
+        0 as revenue_rub,
+        0 as deals_won,
+        0 as revenue_won_rub,
+        0 as spend_rub,
+        0 as impressions,
+        0 as reach,
+        0 as clicks
+    from call_days
+
+    union all
+
+    select
+        calendar_date,
+        channel,
+        0 as calls,
+        0 as answered_calls,
+        0 as missed_calls,
+        0 as short_calls,
+        0 as quality_calls,
+        0 as first_time_callers,
+        0 as application_calls,
+        0 as answered_talk_seconds,
+        0 as answered_won_calls,
+        0 as answered_won_talk_seconds,
+        leads,
+        applications,
+        won_applications,
+        meetings,
+        deals,
+        revenue_rub,
+        0 as deals_won,
+        0 as revenue_won_rub,
+        0 as spend_rub,
+        0 as impressions,
+        0 as reach,
+        0 as clicks
+    from lead_days
+
+    union all
+
+    select
+        calendar_date,
+        channel,
+        0 as calls,
+        0 as answered_calls,
+        0 as missed_calls,
+        0 as short_calls,
+        0 as quality_calls,
+        0 as first_time_callers,
+        0 as application_calls,
+        0 as answered_talk_seconds,
+        0 as answered_won_calls,
+        0 as answered_won_talk_seconds,
+        0 as leads,
+        0 as applications,
+        0 as won_applications,
+        0 as meetings,
+        0 as deals,
+        0 as revenue_rub,
+        deals_won,
+        revenue_won_rub,
+        0 as spend_rub,
+        0 as impressions,
+        0 as reach,
+        0 as clicks
+    from won_days
+
+    union all
+
+    select
+        calendar_date,
+        channel,
+        0 as calls,
+        0 as answered_calls,
+        0 as missed_calls,
+        0 as short_calls,
+        0 as quality_calls,
+        0 as first_time_callers,
+        0 as application_calls,
+        0 as answered_talk_seconds,
+        0 as answered_won_calls,
+        0 as answered_won_talk_seconds,
+        0 as leads,
+        0 as applications,
+        0 as won_applications,
+        0 as meetings,
+        0 as deals,
+        0 as revenue_rub,
+        0 as deals_won,
+        0 as revenue_won_rub,
+        spend_rub,
+        impressions,
+        reach,
+        clicks
+    from cost_days
+
+),
+
+channel_days as (
+
+    select
+        calendar_date,
+        channel,
+        cast(sum(calls) as integer) as calls,
+        cast(sum(answered_calls) as integer) as answered_calls,
+        cast(sum(missed_calls) as integer) as missed_calls,
+        cast(sum(short_calls) as integer) as short_calls,
+        cast(sum(quality_calls) as integer) as quality_calls,
+        cast(sum(first_time_callers) as integer) as first_time_callers,
+        cast(sum(application_calls) as integer) as application_calls,
+        cast(sum(answered_talk_seconds) as bigint) as answered_talk_seconds,
+        cast(sum(answered_won_calls) as integer) as answered_won_calls,
+        cast(sum(answered_won_talk_seconds) as bigint) as answered_won_talk_seconds,
+        cast(sum(leads) as integer) as leads,
+        cast(sum(applications) as integer) as applications,
+        cast(sum(won_applications) as integer) as won_applications,
+        cast(sum(meetings) as integer) as meetings,
+        cast(sum(deals) as integer) as deals,
+        cast(sum(revenue_rub) as {{ dbt.type_numeric() }}) as revenue_rub,
+        cast(sum(deals_won) as integer) as deals_won,
+        cast(sum(revenue_won_rub) as {{ dbt.type_numeric() }}) as revenue_won_rub,
+        cast(sum(spend_rub) as {{ dbt.type_numeric() }}) as spend_rub,
+        cast(sum(impressions) as bigint) as impressions,
+        cast(sum(reach) as bigint) as reach,
+        cast(sum(clicks) as bigint) as clicks
+    from all_measures
+    group by calendar_date, channel
+
+)
+
+select
+    calendar_date,
+    channel,
+    calls,
+    answered_calls,
+    missed_calls,
+    short_calls,
+    quality_calls,
+    first_time_callers,
+    application_calls,
+    answered_talk_seconds,
+    answered_won_calls,
+    answered_won_talk_seconds,
+    leads,
+    applications,
+    won_applications,
+    meetings,
+    deals,
+    revenue_rub,
+    deals_won,
+    revenue_won_rub,
+    spend_rub,
+    impressions,
+    reach,
+    clicks
+from channel_days
