@@ -378,8 +378,10 @@ def test_asset_depends_on_every_mart_and_records_metadata(
     assert spec.group_name == "publish"
     deps = {dep.asset_key for dep in spec.deps}
     marts = {s.key for s in callfunnel_dbt_assets.specs if s.group_name == "marts"}
-    assert deps == set(mart_asset_keys()) == marts
-    assert deps and all(key.path[0] == "marts" for key in deps)
+    # Every mart, and the data-quality results (published beside them), come first.
+    assert deps == set(mart_asset_keys()) | {AssetKey(["quality", "data_quality_results"])}
+    assert set(mart_asset_keys()) == marts
+    assert marts and all(key.path[0] == "marts" for key in marts)
 
     out = tmp_path / "bi"
     monkeypatch.setenv("CALLFUNNEL_PUBLISH_DIR", out.as_posix())
