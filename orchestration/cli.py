@@ -277,6 +277,8 @@ def render(summary: RunSummary) -> str:
         lines.append(f"  FAILED {name}")
     for name in summary.checks_warned:
         lines.append(f"  warn   {name}")
+    for warning in summary.warnings:
+        lines.append(f"WARNING: {warning}")
     lines.append("")
     lines.append(f"warehouse:  {summary.warehouse}")
     lines.append(f"raw zone:   {summary.raw_dir}")
@@ -284,8 +286,6 @@ def render(summary: RunSummary) -> str:
     if summary.published:
         lines.append(f"for BI:     {summary.published}  (and Parquet beside it)")
     lines.append(f"report:     {summary.report or 'not written in this run'}")
-    for warning in summary.warnings:
-        lines.append(f"WARNING: {warning}")
     return "\n".join(lines)
 
 
