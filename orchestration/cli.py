@@ -219,8 +219,11 @@ def reset_demo(settings: Settings) -> None:
     settings.warehouse.with_name(settings.warehouse.name + ".wal").unlink(missing_ok=True)
 
 
-def demo(settings: Settings, weeks: int, calls_per_week: int, seed: int) -> None:
-    """Replace the demo data with a fresh simulation ending before `CALLFUNNEL_AS_OF`."""
+def demo(settings: Settings, weeks: int, calls_per_week: int, seed: int) -> list[str]:
+    """Replace the demo data with a fresh simulation ending before `CALLFUNNEL_AS_OF`.
+
+    Returns the lines that describe what was written.
+    """
     from orchestration.simulator.runner import simulate
 
     reset_demo(settings)
@@ -236,9 +239,8 @@ def demo(settings: Settings, weeks: int, calls_per_week: int, seed: int) -> None
         "Written by `callfunnel demo`; `make run` replaces this folder.\n", encoding="utf-8"
     )
     cal = result.calendar
-    print(f"demo data: {cal.weeks} weeks, {cal.first_monday} to {cal.last_sunday}, seed {seed}")
-    for line in result.summary_lines():
-        print(f"  {line}")
+    head = f"demo data: {cal.weeks} weeks, {cal.first_monday} to {cal.last_sunday}, seed {seed}"
+    return [head, *(f"  {line}" for line in result.summary_lines())]
 
 
 def _published_path(settings: Settings) -> str | None:
@@ -309,7 +311,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 2
     if args.command == "demo":
         try:
-            demo(settings, args.weeks, args.calls_per_week, args.seed)
+            print("\n".join(demo(settings, args.weeks, args.calls_per_week, args.seed)))
         except ValueError as exc:
             print(f"callfunnel: {exc}", file=sys.stderr)
             return 2
