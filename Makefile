@@ -9,7 +9,7 @@ export DAGSTER_HOME ?= $(abspath data/dagster_home)
 export DBT_PROFILES_DIR := $(abspath dbt_project)
 export PATH := $(abspath $(BIN)):$(PATH)
 
-.PHONY: help install manifest simulate run materialize test lint dev clean chromium
+.PHONY: help install manifest simulate run materialize test lint dev clean chromium bench
 
 help:  ## list the verbs
 	@grep -E '^[a-z]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
@@ -52,9 +52,13 @@ test: manifest $(DAGSTER_HOME)/dagster.yaml $(DUCKDB14)/.installed chromium  ## 
 	$(BIN)/python -m pytest -q; rc=$$?; if [ $$rc -eq 5 ]; then echo "no tests ran"; exit 1; fi; exit $$rc
 
 lint: install  ## ruff and sqlfluff
-	$(BIN)/ruff check orchestration tests
-	$(BIN)/ruff format --check orchestration tests
+	$(BIN)/ruff check orchestration tests bench
+	$(BIN)/ruff format --check orchestration tests bench
 	cd dbt_project && CALLFUNNEL_WAREHOUSE=:memory: $(abspath $(BIN))/sqlfluff lint ../models ../tests/dbt
+
+# Sizes and repetitions: BENCH_SIZES=1000000,10000000 BENCH_REPEAT=3 (DuckDB memory: BENCH_MEMORY_LIMIT).
+bench: manifest $(DAGSTER_HOME)/dagster.yaml  ## time pipeline, floors and pandas peer; bench/results.json
+	$(BIN)/python -m bench.run
 
 dev: materialize  ## the Dagster UI on http://127.0.0.1:3000
 	$(BIN)/dagster dev -m orchestration.definitions -h 127.0.0.1 -p 3000

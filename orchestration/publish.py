@@ -1,7 +1,18 @@
-"""Publishes the marts for BI readers: a DuckDB file swapped in atomically, and Parquet per mart."""
+"""Publishes the marts for BI readers: a DuckDB file swapped in atomically, and Parquet per mart.
+
+Week-grained marts (those with a `week_start` date column) are published as Parquet partitioned by
+week, `parquet/<mart>/week_start=YYYY-MM-DD/data.parquet`, and a run rewrites only the weeks whose
+rows changed since the last publication: an incremental dbt run restates a few recent weeks, so
+publishing costs what those weeks cost. A small fingerprint file per mart remembers each week's
+content. The DuckDB file stays a whole new copy swapped in by one rename: a DuckDB file cannot be
+patched under readers that hold it open, and copying it is cheap beside the dbt run.
+"""
 
 # No `from __future__ import annotations`: Dagster inspects the asset's annotations at runtime.
+import hashlib
+import json
 import os
+import shutil
 import uuid
 from collections.abc import Callable, Mapping
 from contextlib import suppress
@@ -27,6 +38,12 @@ STORAGE_VERSION = "v1.4.0"
 # The header version numbers DuckDB 1.4 accepts (it refuses any other with "version number ...").
 DUCKDB_1_4_READABLE = range(64, 68)
 DEFAULT_MEMORY_LIMIT = "3GB"
+# Marts with a date column of this name are partitioned by it in the Parquet output.
+PARTITION_COLUMN = "week_start"
+PARTITION_FILE = "data.parquet"
+FINGERPRINTS_FILE = "_fingerprints.json"
+# Hive's name for the partition of null keys.
+NULL_PARTITION = "__HIVE_DEFAULT_PARTITION__"
 
 
 class PublishError(RuntimeError):
@@ -44,6 +61,9 @@ class PublishResult:
     parquet_paths: dict[str, Path]
     parquet_bytes: dict[str, int]
     removed_parquet: list[Path] = field(default_factory=list)
+    # Partitioned marts: the weeks this run wrote and the weeks it removed (ISO dates).
+    partitions_written: dict[str, list[str]] = field(default_factory=dict)
+    partitions_removed: dict[str, list[str]] = field(default_factory=dict)
 
     @property
     def tables(self) -> list[str]:
@@ -137,10 +157,84 @@ def _copy_constraints_and_docs(con: duckdb.DuckDBPyConnection, table: str) -> No
             con.execute(f"comment on column {target}.{_ident(column)} is {_literal(comment)}")
 
 
+@dataclass
+class _PartitionPlan:
+    """One partitioned mart: the fingerprints it now has and the weeks to write or remove."""
+
+    folder: Path
+    fingerprints: dict[str, str]
+    write: list[str]
+    remove: list[str]
+
+
+def _partition_dir(folder: Path, week: str) -> Path:
+    return folder / f"{PARTITION_COLUMN}={week}"
+
+
+def _is_partitioned(con: duckdb.DuckDBPyConnection, relation: str) -> bool:
+    types = dict(
+        con.execute(f"select column_name, column_type from (describe {relation})").fetchall()
+    )
+    return types.get(PARTITION_COLUMN) == "DATE"
+
+
+def _week_fingerprints(con: duckdb.DuckDBPyConnection, relation: str) -> dict[str, str]:
+    """Per week: a digest of the columns and an order-free sum of the rows' hashes, and a count."""
+    columns = con.execute(f"select column_name, column_type from (describe {relation})").fetchall()
+    schema = hashlib.sha256(json.dumps(columns).encode()).hexdigest()[:16]
+    weeks = con.execute(
+        f"select coalesce(strftime({PARTITION_COLUMN}, '%Y-%m-%d'), {_literal(NULL_PARTITION)}), "
+        f"count(*), cast(sum(cast(hash(t) as hugeint)) as varchar) "
+        f"from {relation} as t group by 1"
+    ).fetchall()
+    return {week: f"{schema}:{rows}:{digest}" for week, rows, digest in weeks}
+
+
+def _plan_partitions(con: duckdb.DuckDBPyConnection, relation: str, folder: Path) -> _PartitionPlan:
+    """Compare this run's week fingerprints with the last publication's files and fingerprints."""
+    fingerprints = _week_fingerprints(con, relation)
+    try:
+        previous = json.loads((folder / FINGERPRINTS_FILE).read_text())
+    except (FileNotFoundError, json.JSONDecodeError):
+        previous = {}
+    on_disk = {
+        path.name.split("=", 1)[1]
+        for path in folder.glob(f"{PARTITION_COLUMN}=*")
+        if (path / PARTITION_FILE).exists()
+    }
+    write = sorted(
+        week
+        for week, fingerprint in fingerprints.items()
+        if week not in on_disk or previous.get(week) != fingerprint
+    )
+    remove = sorted(on_disk - set(fingerprints))
+    return _PartitionPlan(folder=folder, fingerprints=fingerprints, write=write, remove=remove)
+
+
+def _copy_partition(con: duckdb.DuckDBPyConnection, relation: str, week: str, target: Path) -> None:
+    condition = (
+        f"{PARTITION_COLUMN} is null"
+        if week == NULL_PARTITION
+        else f"{PARTITION_COLUMN} = cast({_literal(week)} as date)"
+    )
+    con.execute(
+        f"copy (select * from {relation} where {condition}) to {_literal(target)} "
+        "(format parquet, compression zstd)"
+    )
+
+
 def _write_copies(
-    warehouse: Path, extras: Mapping[str, Path], temp_db: Path, parquet_temp: Callable[[str], Path]
+    warehouse: Path,
+    extras: Mapping[str, Path],
+    temp_db: Path,
+    parquet_temp: Callable[[str], Path],
+    plans: dict[str, _PartitionPlan],
 ) -> dict[str, int]:
-    """Build the new DuckDB file at `temp_db` and each table's Parquet; return rows per table."""
+    """Build the new DuckDB file at `temp_db` and each table's Parquet; return rows per table.
+
+    A week-grained table's changed weeks go to `parquet_temp("<table>/<week>")`; `plans` receives
+    what each partitioned table will write and remove.
+    """
     con = duckdb.connect()
     try:
         limit = os.environ.get("CALLFUNNEL_DUCKDB_MEMORY_LIMIT", DEFAULT_MEMORY_LIMIT)
@@ -169,6 +263,14 @@ def _write_copies(
         for table in sorted([*marts, *extras]):
             relation = f"target.{SCHEMA}.{_ident(table)}"
             rows[table] = con.execute(f"select count(*) from {relation}").fetchone()[0]
+            if _is_partitioned(con, relation):
+                folder = parquet_temp(table).parent / table
+                plan = _plan_partitions(con, relation, folder)
+                folder.mkdir(exist_ok=True)
+                for week in plan.write:
+                    _copy_partition(con, relation, week, parquet_temp(f"{table}/{week}"))
+                plans[table] = plan
+                continue
             con.execute(
                 f"copy (select * from {relation}) to {_literal(parquet_temp(table))} "
                 "(format parquet, compression zstd)"
@@ -203,33 +305,55 @@ def publish_marts(
     final_db = publish_dir / PUBLISHED_FILE
     temp_db = publish_dir / f".{PUBLISHED_FILE}.{token}.tmp"
 
-    def parquet_temp(table: str) -> Path:
+    def parquet_temp(name: str) -> Path:
+        # `<table>` for a whole table's file, `<table>/<week>` for one week of a partitioned one.
+        table, _, week = name.partition("/")
+        if week:
+            return parquet_dir / table / f".{PARTITION_COLUMN}={week}.{token}.tmp"
         return parquet_dir / f".{table}.parquet.{token}.tmp"
 
+    plans: dict[str, _PartitionPlan] = {}
     try:
-        rows = _write_copies(warehouse, dict(extra_parquet or {}), temp_db, parquet_temp)
+        rows = _write_copies(warehouse, dict(extra_parquet or {}), temp_db, parquet_temp, plans)
         header = storage_header_version(temp_db)
         if header not in DUCKDB_1_4_READABLE:
             raise PublishError(
                 f"the new file carries storage header version {header}, which DuckDB 1.4 cannot "
                 f"read (it reads {DUCKDB_1_4_READABLE.start}–{DUCKDB_1_4_READABLE.stop - 1})"
             )
-        for path in [temp_db, *map(parquet_temp, rows)]:
+        whole = [table for table in rows if table not in plans]
+        written = [
+            parquet_temp(f"{table}/{week}") for table, plan in plans.items() for week in plan.write
+        ]
+        for path in [temp_db, *map(parquet_temp, whole), *written]:
             _fsync(path)
         # Swap only once everything is built: a failure above leaves the last publication whole.
         os.replace(temp_db, final_db)
-        parquet_paths = {table: parquet_dir / f"{table}.parquet" for table in rows}
-        for table, path in parquet_paths.items():
-            os.replace(parquet_temp(table), path)
-        removed = sorted(
-            path for path in parquet_dir.glob("*.parquet") if path.stem not in parquet_paths
+        parquet_paths = {table: parquet_dir / f"{table}.parquet" for table in whole}
+        for table in whole:
+            os.replace(parquet_temp(table), parquet_paths[table])
+        for table, plan in sorted(plans.items()):
+            _swap_partitions(table, plan, parquet_temp)
+            parquet_paths[table] = plan.folder
+        removed = sorted(path for path in parquet_dir.glob("*.parquet") if path.stem not in whole)
+        removed += sorted(
+            path
+            for path in parquet_dir.iterdir()
+            if path.is_dir() and not path.name.startswith(".") and path.name not in plans
         )
-        _unlink_quietly(*removed)
+        for path in removed:
+            if path.is_dir():
+                shutil.rmtree(path)
+        _unlink_quietly(*(path for path in removed if not path.is_dir()))
         _fsync(publish_dir)
         _fsync(parquet_dir)
     finally:
         # This run's leftovers after a failure: the temp file, its WAL, half-written Parquet.
-        _unlink_quietly(*publish_dir.glob(f".*.{token}.tmp*"), *parquet_dir.glob(f".*.{token}.tmp"))
+        _unlink_quietly(
+            *publish_dir.glob(f".*.{token}.tmp*"),
+            *parquet_dir.glob(f".*.{token}.tmp"),
+            *parquet_dir.glob(f"*/.*.{token}.tmp"),
+        )
 
     return PublishResult(
         duckdb_path=final_db,
@@ -237,9 +361,38 @@ def publish_marts(
         storage_version=STORAGE_VERSION,
         rows=rows,
         parquet_paths=parquet_paths,
-        parquet_bytes={table: path.stat().st_size for table, path in parquet_paths.items()},
+        parquet_bytes={table: _bytes(path) for table, path in parquet_paths.items()},
         removed_parquet=removed,
+        partitions_written={table: plan.write for table, plan in plans.items()},
+        partitions_removed={table: plan.remove for table, plan in plans.items()},
     )
+
+
+def _bytes(path: Path) -> int:
+    """A file's size, or the total size of the Parquet files under a partitioned mart's folder."""
+    if path.is_dir():
+        return sum(part.stat().st_size for part in path.rglob(f"*/{PARTITION_FILE}"))
+    return path.stat().st_size
+
+
+def _swap_partitions(table: str, plan: _PartitionPlan, parquet_temp: Callable[[str], Path]) -> None:
+    """Move the written weeks into place one rename each, drop vanished weeks, then fingerprints.
+
+    The fingerprints are written last: after a crash between, a week whose file was replaced
+    but whose fingerprint was not is simply written again next time.
+    """
+    for week in plan.write:
+        target = _partition_dir(plan.folder, week)
+        target.mkdir(exist_ok=True)
+        os.replace(parquet_temp(f"{table}/{week}"), target / PARTITION_FILE)
+        _fsync(target)
+    for week in plan.remove:
+        shutil.rmtree(_partition_dir(plan.folder, week), ignore_errors=True)
+    fingerprints = plan.folder / f".{FINGERPRINTS_FILE}.tmp"
+    fingerprints.write_text(json.dumps(plan.fingerprints, indent=1, sort_keys=True))
+    _fsync(fingerprints)
+    os.replace(fingerprints, plan.folder / FINGERPRINTS_FILE)
+    _fsync(plan.folder)
 
 
 def mart_asset_keys() -> list[AssetKey]:
@@ -265,7 +418,8 @@ def _tables_markdown(result: PublishResult) -> str:
     kinds={"duckdb", "parquet"},
     description=(
         f"Schema `{SCHEMA}` alone, for BI tools: `{PUBLISHED_FILE}` (DuckDB storage "
-        f"{STORAGE_VERSION}, swapped in atomically) and one Parquet file per mart."
+        f"{STORAGE_VERSION}, swapped in atomically) and Parquet per mart, week-grained marts "
+        "partitioned by week (only changed weeks rewritten)."
     ),
 )
 def published_marts(
@@ -285,6 +439,11 @@ def published_marts(
             f"published {SCHEMA}.{table}: {result.rows[table]} rows, "
             f"{result.parquet_bytes[table]} bytes of Parquet"
         )
+    for table, weeks in sorted(result.partitions_written.items()):
+        removed = result.partitions_removed.get(table, [])
+        context.log.info(
+            f"{table}: rewrote {len(weeks)} week partition(s) {weeks}, removed {len(removed)}"
+        )
     for path in result.removed_parquet:
         context.log.warning(f"removed {path}: its table is no longer in schema {SCHEMA}")
     context.log.info(
@@ -302,6 +461,7 @@ def published_marts(
                 (result.duckdb_path.parent / PARQUET_FOLDER).as_posix()
             ),
             "parquet_bytes": MetadataValue.int(sum(result.parquet_bytes.values())),
+            "partitions_written": MetadataValue.json(result.partitions_written),
             "summary": MetadataValue.md(_tables_markdown(result)),
         }
     )

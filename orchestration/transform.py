@@ -25,6 +25,8 @@ DBT_PROJECT.prepare_if_dev()
 
 # Production runs leave dbt unit tests out; `make test` runs them through pytest.
 PRODUCTION_EXCLUDE = "test_type:unit"
+# Set to 1 to rebuild the incremental models from all history (docs/incremental.md).
+FULL_REFRESH_ENV = "CALLFUNNEL_FULL_REFRESH"
 
 
 class CallfunnelDbtTranslator(DagsterDbtTranslator):
@@ -64,6 +66,14 @@ def dbt_environment(settings: Settings) -> dict[str, str]:
     }
 
 
+def dbt_build_args(dbt_vars: str, environ: Mapping[str, str] = os.environ) -> list[str]:
+    """`dbt build` with the run's vars; `--full-refresh` when CALLFUNNEL_FULL_REFRESH is set."""
+    args = ["build", "--vars", dbt_vars]
+    if environ.get(FULL_REFRESH_ENV, "").strip().lower() in {"1", "true", "yes"}:
+        args.append("--full-refresh")
+    return args
+
+
 @contextmanager
 def patched_environ(values: Mapping[str, str]) -> Iterator[None]:
     """Set environment variables for the duration of a dbt invocation, then restore them."""
@@ -95,5 +105,8 @@ def callfunnel_dbt_assets(
     dbt_vars = json.dumps({**run_settings.dbt_vars(), **QualityConfig.from_env().dbt_vars()})
     context.log.info(f"dbt build on {run_settings.warehouse} with vars {dbt_vars}")
     with patched_environ(dbt_environment(run_settings)):
-        invocation = dbt.cli(["build", "--vars", dbt_vars], context=context)
+        args = dbt_build_args(dbt_vars)
+        if "--full-refresh" in args:
+            context.log.info(f"{FULL_REFRESH_ENV} is set: full refresh of the incremental models")
+        invocation = dbt.cli(args, context=context)
         yield from invocation.stream()

@@ -17,6 +17,7 @@ from dagster import AssetKey, materialize
 from orchestration import publish
 from orchestration.publish import (
     DUCKDB_1_4_READABLE,
+    FINGERPRINTS_FILE,
     PUBLISHED_FILE,
     STORAGE_VERSION,
     PublishError,
@@ -174,19 +175,26 @@ def test_publishes_only_the_marts_with_their_types(warehouse: Path, tmp_path: Pa
     assert columns(result.duckdb_path) == columns(warehouse)
 
     parquet = out / "parquet"
+    # fct_calls has a week_start date: it is partitioned by week; the others are one file each.
     assert sorted(p.name for p in parquet.iterdir()) == [
         "channel_weekly.parquet",
-        "fct_calls.parquet",
+        "fct_calls",
         "weekly_summary.parquet",
+    ]
+    assert sorted(p.name for p in (parquet / "fct_calls").iterdir()) == [
+        FINGERPRINTS_FILE,
+        "week_start=2026-11-02",
     ]
     with duckdb.connect() as con:
         for table, rows in expected_rows(1).items():
             path = result.parquet_paths[table]
-            assert con.execute(f"select count(*) from '{path}'").fetchone()[0] == rows
-            assert result.parquet_bytes[table] == path.stat().st_size
+            pattern = f"{path}/*/*.parquet" if path.is_dir() else path
+            assert con.execute(f"select count(*) from '{pattern}'").fetchone()[0] == rows
+            files = sorted(path.rglob("*.parquet")) if path.is_dir() else [path]
+            assert result.parquet_bytes[table] == sum(f.stat().st_size for f in files)
         types = con.execute(
             f"select column_name, column_type from (describe select * from "
-            f"'{result.parquet_paths['fct_calls']}') where column_name in "
+            f"'{result.parquet_paths['fct_calls']}/*/*.parquet') where column_name in "
             "('revenue_rub', 'started_at', 'week_start')"
         ).fetchall()
         assert sorted(types) == [
@@ -239,6 +247,7 @@ def test_refuses_a_warehouse_without_marts_and_keeps_the_last_good_file(
     assert first.duckdb_path.read_bytes() == before
     assert sorted(p.name for p in out.iterdir()) == [PUBLISHED_FILE, "parquet"]
     assert len(list((out / "parquet").iterdir())) == 3
+    assert not list((out / "parquet").rglob("*.tmp"))
 
 
 def test_a_file_duckdb_1_4_could_not_open_is_never_swapped_in(
@@ -255,8 +264,11 @@ def test_a_file_duckdb_1_4_could_not_open_is_never_swapped_in(
     assert first.duckdb_path.read_bytes() == before
     assert sorted(p.name for p in out.iterdir()) == [PUBLISHED_FILE, "parquet"]
     assert sorted(p.name for p in (out / "parquet").iterdir()) == [
-        f"{table}.parquet" for table in sorted(expected_rows(1))
+        "channel_weekly.parquet",
+        "fct_calls",
+        "weekly_summary.parquet",
     ]
+    assert not list((out / "parquet").rglob("*.tmp"))
 
 
 def test_dropped_mart_disappears_and_extra_tables_join(warehouse: Path, tmp_path: Path) -> None:
@@ -274,7 +286,9 @@ def test_dropped_mart_disappears_and_extra_tables_join(warehouse: Path, tmp_path
 
     assert result.tables == ["data_quality_results", "fct_calls", "weekly_summary"]
     assert result.removed_parquet == [out / "parquet" / "channel_weekly.parquet"]
-    assert sorted(p.stem for p in (out / "parquet").iterdir()) == result.tables
+    assert sorted(p.name.removesuffix(".parquet") for p in (out / "parquet").iterdir()) == (
+        result.tables
+    )
     with duckdb.connect(result.duckdb_path.as_posix(), read_only=True) as con:
         assert con.execute("select * from marts.data_quality_results").fetchall() == [
             ("grain", True)
@@ -418,3 +432,88 @@ def test_publishes_every_mart_of_the_materialised_pipeline(pipeline, tmp_path: P
     old = read_with(duckdb14(), result.duckdb_path)
     assert {name: table["rows"] for name, table in old["tables"].items()} == rows
     assert old["tables"] == read_with(sys.executable, result.duckdb_path)["tables"]
+
+
+def partition_files(out: Path) -> dict[str, tuple[int, int]]:
+    """Each week's Parquet file of fct_calls: (inode, mtime in ns), which a rewrite changes."""
+    files = sorted((out / "parquet" / "fct_calls").glob("week_start=*/*.parquet"))
+    return {f.parent.name: (f.stat().st_ino, f.stat().st_mtime_ns) for f in files}
+
+
+def test_only_changed_week_partitions_are_rewritten(warehouse: Path, tmp_path: Path) -> None:
+    out = tmp_path / "published"
+    with duckdb.connect(warehouse.as_posix()) as con:
+        con.execute(
+            "insert into marts.fct_calls (generation, call_id, week_start) "
+            "select 1, 'old' || range, date '2026-10-26' from range(3) union all "
+            "select 1, 'gone' || range, date '2026-10-19' from range(2)"
+        )
+    first = publish_marts(warehouse, out)
+    assert first.partitions_written == {"fct_calls": ["2026-10-19", "2026-10-26", "2026-11-02"]}
+    before = partition_files(out)
+
+    # The same marts again: no week is rewritten, no file touched.
+    again = publish_marts(warehouse, out)
+    assert again.partitions_written == {"fct_calls": []}
+    assert partition_files(out) == before
+
+    # One week changes, one appears, one vanishes: those alone change on disk.
+    with duckdb.connect(warehouse.as_posix()) as con:
+        con.execute("update marts.fct_calls set talk_seconds = 99 where call_id = 'old1'")
+        con.execute("delete from marts.fct_calls where week_start = date '2026-10-19'")
+        con.execute(
+            "insert into marts.fct_calls (generation, call_id, week_start) "
+            "values (1, 'new', date '2026-11-09')"
+        )
+    result = publish_marts(warehouse, out)
+
+    assert result.partitions_written == {"fct_calls": ["2026-10-26", "2026-11-09"]}
+    assert result.partitions_removed == {"fct_calls": ["2026-10-19"]}
+    after = partition_files(out)
+    assert sorted(after) == [
+        "week_start=2026-10-26",
+        "week_start=2026-11-02",
+        "week_start=2026-11-09",
+    ]
+    assert after["week_start=2026-11-02"] == before["week_start=2026-11-02"]
+    assert after["week_start=2026-10-26"] != before["week_start=2026-10-26"]
+    with duckdb.connect() as con:
+        published = con.execute(
+            f"select call_id, talk_seconds from '{out}/parquet/fct_calls/*/*.parquet' "
+            "where week_start <> date '2026-11-02' order by call_id"
+        ).fetchall()
+    assert published == [("new", None), ("old0", None), ("old1", 99), ("old2", None)]
+    # The DuckDB file is still one whole copy.
+    with duckdb.connect(result.duckdb_path.as_posix(), read_only=True) as con:
+        assert con.execute("select count(*) from marts.fct_calls").fetchone()[0] == (
+            calls_rows(1) + 4
+        )
+
+
+def test_a_lost_partition_file_or_a_schema_change_is_written_again(
+    warehouse: Path, tmp_path: Path
+) -> None:
+    out = tmp_path / "published"
+    publish_marts(warehouse, out)
+    (out / "parquet" / "fct_calls" / "week_start=2026-11-02" / "data.parquet").unlink()
+    assert publish_marts(warehouse, out).partitions_written == {"fct_calls": ["2026-11-02"]}
+
+    with duckdb.connect(warehouse.as_posix()) as con:
+        con.execute("alter table marts.fct_calls add column note varchar")
+    assert publish_marts(warehouse, out).partitions_written == {"fct_calls": ["2026-11-02"]}
+
+
+def test_a_single_file_from_the_old_layout_is_replaced_by_partitions(
+    warehouse: Path, tmp_path: Path
+) -> None:
+    out = tmp_path / "published"
+    (out / "parquet").mkdir(parents=True)
+    old = out / "parquet" / "fct_calls.parquet"
+    with duckdb.connect() as con:
+        con.execute(f"copy (select 1 as x) to '{old}' (format parquet)")
+
+    result = publish_marts(warehouse, out)
+
+    assert result.removed_parquet == [old]
+    assert not old.exists()
+    assert result.parquet_paths["fct_calls"] == out / "parquet" / "fct_calls"

@@ -1,3 +1,12 @@
+{{
+    config(
+        materialized='incremental',
+        incremental_strategy='restatement_window',
+        meta={'restated_by': 'calendar_date'},
+        on_schema_change='fail',
+    )
+}}
+
 with calls as (
 
     select * from {{ ref('fct_calls') }}
@@ -35,6 +44,7 @@ call_days as (
             case when is_answered and is_won_call then talk_seconds else 0 end
         ) as answered_won_talk_seconds
     from calls
+    {{ in_restatement_window('call_date') }}
     group by call_date, channel
 
 ),
@@ -52,7 +62,15 @@ lead_days as (
         sum(case when is_won then 1 else 0 end) as deals,
         sum(coalesce(revenue_rub, 0)) as revenue_rub
     from leads
+    {{ in_restatement_window('created_date') }}
     group by created_date, channel
+
+),
+
+won_leads as (
+
+    select * from leads
+    where is_won
 
 ),
 
@@ -64,8 +82,8 @@ won_days as (
         channel,
         count(*) as deals_won,
         sum(coalesce(revenue_rub, 0)) as revenue_won_rub
-    from leads
-    where is_won
+    from won_leads
+    {{ in_restatement_window('won_date') }}
     group by won_date, channel
 
 ),
@@ -81,6 +99,7 @@ cost_days as (
         sum(coalesce(reach, 0)) as reach,
         sum(coalesce(clicks, 0)) as clicks
     from costs
+    {{ in_restatement_window('cost_date') }}
     group by cost_date, channel
 
 ),

@@ -1,3 +1,12 @@
+{{
+    config(
+        materialized='incremental',
+        incremental_strategy='restatement_window',
+        meta={'restated_by': 'week_start'},
+        on_schema_change='fail',
+    )
+}}
+
 {%- if var('as_of') -%}
     {%- set as_of_utc = "cast('" ~ var('as_of') ~ "' as timestamp)" -%}
 {%- else -%}
@@ -6,7 +15,9 @@
 
 with channel_days as (
 
+    -- an incremental run restates the window's weeks only (they start on a Monday)
     select * from {{ ref('int_channel_daily') }}
+    {{ in_restatement_window('calendar_date') }}
 
 ),
 

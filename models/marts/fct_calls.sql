@@ -1,12 +1,27 @@
+{{
+    config(
+        materialized='incremental',
+        incremental_strategy='restatement_window',
+        meta={'restated_by': 'week_start'},
+        on_schema_change='fail',
+    )
+}}
+
 with calls as (
 
+    -- an incremental run restates the calls of the window's weeks only
     select * from {{ ref('int_calls_attributed') }}
+    {{ in_restatement_window('week_start') }}
 
 ),
 
 lead_calls as (
 
+    -- call_started_at is UTC: a day's margin keeps the window's first business-time hours
     select * from {{ ref('int_lead_calls') }}
+    {%- if is_incremental() %}
+        where call_started_at >= {{ dbt.dateadd('day', -1, restatement_window_start()) }}
+    {%- endif %}
 
 ),
 

@@ -1,6 +1,17 @@
+{{
+    config(
+        materialized='incremental',
+        incremental_strategy='restatement_window',
+        meta={'restated_by': 'week_start'},
+        on_schema_change='fail',
+    )
+}}
+
 with leads as (
 
+    -- an incremental run restates the leads created in the window's weeks only
     select * from {{ ref('int_leads') }}
+    {{ in_restatement_window('week_start') }}
 
 ),
 

@@ -1,3 +1,12 @@
+{{
+    config(
+        materialized='incremental',
+        incremental_strategy='restatement_window',
+        meta={'restated_by': 'week_start'},
+        on_schema_change='fail',
+    )
+}}
+
 {%- if var('as_of') -%}
     {%- set as_of_utc = "cast('" ~ var('as_of') ~ "' as timestamp)" -%}
 {%- else -%}
@@ -6,7 +15,9 @@
 
 with leads as (
 
+    -- an incremental run restates the window's cohort weeks only
     select * from {{ ref('fct_leads') }}
+    {{ in_restatement_window('week_start') }}
 
 ),
 

@@ -1,3 +1,12 @@
+{{
+    config(
+        materialized='incremental',
+        incremental_strategy='restatement_window',
+        meta={'restated_by': 'week_start'},
+        on_schema_change='fail',
+    )
+}}
+
 with leads as (
 
     select * from {{ ref('fct_leads') }}
@@ -17,6 +26,14 @@ lost_leads as (
 
 ),
 
+lost_leads_to_build as (
+
+    -- an incremental run restates the window's weeks only
+    select * from lost_leads
+    {{ in_restatement_window('week_start') }}
+
+),
+
 reason_counts as (
 
     select
@@ -24,7 +41,7 @@ reason_counts as (
         channel,
         refusal_reason,
         count(*) as lost_leads
-    from lost_leads
+    from lost_leads_to_build
     group by week_start, channel, refusal_reason
 
 ),

@@ -41,6 +41,18 @@ def build_parser() -> argparse.ArgumentParser:
         action="store_true",
         help="empty the five source folders of a landing folder that already holds files",
     )
+    parser.add_argument(
+        "--callers",
+        type=int,
+        default=0,
+        help="draw new callers from a fixed pool of this many people (default 0: no pool)",
+    )
+    parser.add_argument(
+        "--append-week",
+        action="store_true",
+        help="add the week after the landing's last one, leaving earlier files untouched "
+        "(pass the first run's --calls-per-week, --seed, --callers and --clean)",
+    )
     return parser
 
 
@@ -57,6 +69,8 @@ def main(argv: list[str] | None = None) -> int:
             timezone=args.timezone,
             clean=args.clean,
             overwrite=args.overwrite,
+            callers=args.callers,
+            append_week=args.append_week,
         )
     except (LandingNotEmptyError, SimulationError, ValueError) as exc:
         print(f"callfunnel-simulate: {exc}", file=sys.stderr)

@@ -75,10 +75,17 @@ class Plan:
     b_days: tuple[int, int]  # day offsets of the returning headline's B period (inclusive)
     split_day: int
     story: bool  # scripted leads fit this run
+    callers: int = 0  # size of a fixed pool of people who call (0: every new caller is new)
 
     @classmethod
     def build(
-        cls, seed: int, calls_per_week: int, cal: T.Calendar, timezone: str, clean: bool
+        cls,
+        seed: int,
+        calls_per_week: int,
+        cal: T.Calendar,
+        timezone: str,
+        clean: bool,
+        callers: int = 0,
     ) -> Plan:
         statics = list(dict.fromkeys(n for c in T.CAMPAIGNS for n in c.static_numbers))
         dynamic = list(T.dynamic_numbers(calls_per_week))
@@ -97,6 +104,7 @@ class Plan:
             b_days=((b_first - cal.first_monday).days, (b_last - cal.first_monday).days),
             split_day=(T.SPLIT_HEADLINE_DAY.day(cal) - cal.first_monday).days,
             story=cal.weeks >= T.MIN_WEEKS_STORY,
+            callers=callers,
         )
 
     @property
@@ -211,6 +219,27 @@ def _new_numbers(rng: np.random.Generator, n: int) -> np.ndarray:
     mob = 9_000_000_000 + rng.integers(0, 1_000_000_000, n)
     area = np.where(rng.random(n) < 0.7, 495, 499)
     land = area * 10_000_000 + rng.integers(2_000_000, 10_000_000, n)
+    return np.where(mobile, mob, land).astype(np.int64)
+
+
+# A caller pool maps person i to one fixed number, without storing the pool: 17 in 20 people
+# have a mobile, the rest a Moscow landline; multiplying by a unit modulo the number space keeps
+# the map one-to-one and spreads the numbers out.
+_POOL_BLOCK, _POOL_MOBILE = 20, 17
+_MOBILE_SPACE, _MOBILE_STEP = 1_000_000_000, 387_420_489  # 3**18, coprime to 10**9
+_LAND_SPACE, _LAND_STEP = 8_000_000, 4_782_969  # 3**14, coprime to 8 * 10**6
+
+
+def pool_numbers(person: np.ndarray) -> np.ndarray:
+    """National numbers of pool people (distinct people get distinct numbers)."""
+    person = np.asarray(person, dtype=np.int64)
+    block, slot = np.divmod(person, _POOL_BLOCK)
+    mobile = slot < _POOL_MOBILE
+    k_mob = block * _POOL_MOBILE + slot
+    k_land = block * (_POOL_BLOCK - _POOL_MOBILE) + (slot - _POOL_MOBILE)
+    mob = 9_000_000_000 + (k_mob * _MOBILE_STEP) % _MOBILE_SPACE
+    area = np.where(k_land % 10 < 7, 495, 499)
+    land = area * 10_000_000 + 2_000_000 + (k_land * _LAND_STEP) % _LAND_SPACE
     return np.where(mobile, mob, land).astype(np.int64)
 
 
@@ -375,7 +404,10 @@ def _assign_callers(plan: Plan, week: int, calls: Calls, carry: Carry) -> None:
     people = np.flatnonzero(calls.inbound & ~calls.spam & (calls.hidden == 0))
     repeat = rng.random(len(people)) < T.REPEAT_CALL_SHARE
     fresh = people[~repeat]
-    caller[fresh] = _new_numbers(rng, len(fresh))
+    if plan.callers:
+        caller[fresh] = pool_numbers(rng.integers(0, plan.callers, len(fresh)))
+    else:
+        caller[fresh] = _new_numbers(rng, len(fresh))
     again = people[repeat]
     from_last_week = rng.random(len(again)) < 0.5 if len(carry.callers) else np.zeros(0, bool)
     if len(carry.callers):

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import shutil
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -100,9 +100,10 @@ def _frame(columns: dict[str, pa.Array | np.ndarray | list[str]]) -> pd.DataFram
 class _Writer:
     """Writes one run's files and keeps the small cross-week state (pending rows, re-exports)."""
 
-    def __init__(self, plan: E.Plan, landing: Path) -> None:
+    def __init__(self, plan: E.Plan, landing: Path, first_week: int = 0) -> None:
         self.plan = plan
         self.landing = landing
+        self.first_week = first_week  # weeks before it are generated (for their state) unwritten
         self.files: dict[str, list[str]] = {s: [] for s in SOURCE_FOLDERS}
         self.rows: dict[str, int] = dict.fromkeys(SOURCE_FOLDERS, 0)
         self.pending_leads = pd.DataFrame()
@@ -115,6 +116,8 @@ class _Writer:
         self.phone_match: list[str] = []
 
     def write(self, source: str, relative: str, frame: pd.DataFrame) -> None:
+        if self.first_week and (self.landing / relative).exists():
+            return  # appending: the files of earlier weeks stay as they are
         write_csv(self.landing / relative, frame)
         self.files[source].append(relative)
         self.rows[source] += len(frame)
@@ -137,6 +140,8 @@ class _Writer:
     # -- calls --------------------------------------------------------------------------------
 
     def calls(self, week: int, calls: E.Calls) -> None:
+        if week + 1 < self.first_week:
+            return  # appending: nothing of this week's calls reaches the new week
         plan, monday, n = self.plan, self.plan.cal.monday(week), len(calls)
         nat = plan.national()
         positions = np.arange(1, n + 1)
@@ -348,6 +353,20 @@ class _Writer:
         return rows
 
 
+def existing_calendar(landing: Path) -> T.Calendar:
+    """The weeks a landing folder's calls files cover (consecutive, from the first Monday)."""
+    mondays = sorted(
+        date.fromisoformat(p.stem.removeprefix("calls_"))
+        for p in (landing / "calls").glob("calls_*.csv")
+    )
+    if not mondays:
+        raise LandingNotEmptyError(f"no calls files to append to in {landing / 'calls'}")
+    weeks = (mondays[-1] - mondays[0]).days // 7 + 1
+    if len(mondays) != weeks:
+        raise E.SimulationError(f"the calls files in {landing / 'calls'} skip a week")
+    return T.Calendar(first_monday=mondays[0], weeks=weeks)
+
+
 def _resolve(
     landing_dir: Path | str | None, as_of: datetime | str | None, timezone: str | None
 ) -> tuple[Path, datetime, str]:
@@ -373,23 +392,43 @@ def simulate(
     timezone: str | None = None,
     clean: bool = False,
     overwrite: bool = False,
+    callers: int = 0,
+    append_week: bool = False,
 ) -> SimulationResult:
     """Write `weeks` weeks of demo data ending the Sunday before `as_of`'s week into the landing.
 
     Unset arguments come from the environment (`Settings.from_env()`). Same arguments give
     byte-identical files. Raises LandingNotEmptyError if the folder holds files and not
-    `overwrite`.
+    `overwrite`. `callers` > 0 draws new callers from a fixed pool of that many people (a year
+    of 10M calls from a 3.3M pool has about 3M distinct callers). `append_week` ignores `weeks`
+    and `as_of`: it adds the week after the landing's last calls file, regenerating earlier
+    weeks' state without rewriting their files (the other arguments must match the first run).
     """
     if not 1 <= weeks <= T.MAX_WEEKS:
         raise ValueError(f"weeks must be between 1 and {T.MAX_WEEKS}, got {weeks}")
     if calls_per_week < T.MIN_CALLS_PER_WEEK:
         raise ValueError(f"calls per week must be at least {T.MIN_CALLS_PER_WEEK}")
+    if callers < 0:
+        raise ValueError(f"callers must be 0 (no pool) or positive, got {callers}")
     landing, moment, tz = _resolve(landing_dir, as_of, timezone)
-    cal = T.calendar_for(moment, tz, weeks)
-    plan = E.Plan.build(seed, calls_per_week, cal, tz, clean)
-    prepare_landing(landing, overwrite)
+    first_week = 0
+    if append_week:
+        # The planted dated truths (number move, headline changes) stay where the folder's
+        # calendar put them; only the run's end moves on by a week.
+        anchor = existing_calendar(landing)
+        cal = T.Calendar(first_monday=anchor.first_monday, weeks=anchor.weeks + 1)
+        if cal.weeks > T.MAX_WEEKS:
+            raise ValueError(f"weeks must be between 1 and {T.MAX_WEEKS}, got {cal.weeks}")
+        plan = E.Plan.build(seed, calls_per_week, anchor, tz, clean, callers=callers)
+        plan = replace(plan, cal=cal)
+        first_week = cal.weeks - 1
+    else:
+        cal = T.calendar_for(moment, tz, weeks)
+        plan = E.Plan.build(seed, calls_per_week, cal, tz, clean, callers=callers)
+    if not append_week:
+        prepare_landing(landing, overwrite)
 
-    writer = _Writer(plan, landing)
+    writer = _Writer(plan, landing, first_week)
     writer.registry()
     carry = E.Carry()
     for week in range(cal.weeks):

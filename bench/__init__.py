@@ -1,0 +1,1 @@
+"""The `make bench` harness: pipeline, floors and pandas peer timed at scale."""

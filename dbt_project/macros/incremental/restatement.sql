@@ -1,0 +1,30 @@
+{#- The restatement window of incremental models (docs/incremental.md).
+
+    An incremental run rebuilds every week from `restatement_window_start()` on: the Monday of
+    the as_of week, `restatement_weeks` weeks back. Weeks before it keep what the last run (or
+    the last full refresh) wrote. The window must reach past the maturing weeks, or the
+    `is_maturing` flag of the week that leaves them would never be cleared. -#}
+
+{% macro restatement_window_start() -%}
+    {%- set window_weeks = var('restatement_weeks') | int -%}
+    {%- if window_weeks <= var('maturing_weeks') | int -%}
+        {{ exceptions.raise_compiler_error(
+            "restatement_weeks (" ~ window_weeks ~ ") must exceed maturing_weeks ("
+            ~ var('maturing_weeks') ~ ")"
+        ) }}
+    {%- endif -%}
+    {%- if var('as_of') -%}
+        {%- set as_of_utc = "cast('" ~ var('as_of') ~ "' as timestamp)" -%}
+    {%- else -%}
+        {%- set as_of_utc = "cast(" ~ dbt.current_timestamp() ~ " as timestamp)" -%}
+    {%- endif -%}
+    cast({{ dbt.dateadd('week', -1 * window_weeks, business_week_start(as_of_utc)) }} as date)
+{%- endmacro %}
+
+
+{#- `where`/`and` clause limiting an incremental run to the window; nothing on a full build. -#}
+{% macro in_restatement_window(date_column, keyword='where') -%}
+    {%- if is_incremental() %}
+        {{ keyword }} {{ date_column }} >= {{ restatement_window_start() }}
+    {%- endif -%}
+{%- endmacro %}

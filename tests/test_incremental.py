@@ -1,0 +1,240 @@
+"""Incremental dbt runs against full refreshes over the same data (docs/incremental.md).
+
+The pipeline fixture's raw zone is replayed in two steps: every weekly file but the last, then
+all of them plus a late CRM update. The incremental warehouse must then hold exactly what a full
+refresh of the same data holds. A late update to a lead older than the window must change none
+of the incremental models until a full refresh, as the docs say.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from orchestration.settings import DBT_PROJECT_DIR
+from orchestration.transform import FULL_REFRESH_ENV, dbt_build_args
+from tests.conftest import TEST_AS_OF, PipelineRun
+
+WEEKLY_FOLDERS = ("ad_costs", "calls", "crm_leads", "crm_status_events")
+# Every model built incrementally; the other marts are rebuilt whole on every run.
+INCREMENTAL_MODELS = (
+    "marts.fct_calls",
+    "marts.fct_leads",
+    "intermediate.int_channel_daily",
+    "marts.channel_weekly",
+    "marts.funnel_weekly",
+    "marts.manager_weekly",
+    "marts.refusal_reasons_weekly",
+)
+# Seeds and models only: the suite runs the data and unit tests elsewhere.
+NO_TESTS = ("--exclude", "resource_type:test", "resource_type:unit_test")
+AS_OF = datetime.fromisoformat(TEST_AS_OF)
+PREVIOUS_AS_OF = (AS_OF - timedelta(days=7)).isoformat()
+
+
+@dataclass
+class Replay:
+    """Folders and a dbt runner for one replay of the pipeline's raw zone."""
+
+    root: Path
+    quarantine: Path
+
+    def dbt(self, raw: Path, warehouse: Path, *args: str, **dbt_vars: object) -> None:
+        env = {
+            **os.environ,
+            "CALLFUNNEL_WAREHOUSE": warehouse.as_posix(),
+            "CALLFUNNEL_RAW_DIR": raw.as_posix(),
+            "CALLFUNNEL_QUARANTINE_DIR": self.quarantine.as_posix(),
+            "DBT_PROFILES_DIR": DBT_PROJECT_DIR.as_posix(),
+            # Not the project's target/: other dbt commands of the session must not see ours.
+            "DBT_TARGET_PATH": (self.root / "target").as_posix(),
+            "DBT_LOG_PATH": (self.root / "logs").as_posix(),
+        }
+        dbt = Path(sys.executable).parent / "dbt"
+        variables = json.dumps({"as_of": TEST_AS_OF, **dbt_vars})
+        proc = subprocess.run(
+            [str(dbt), "build", *NO_TESTS, "--quiet", "--vars", variables, *args],
+            cwd=DBT_PROJECT_DIR,
+            env=env,
+            capture_output=True,
+            text=True,
+        )
+        assert proc.returncode == 0, proc.stdout + proc.stderr
+
+
+def copy_raw(source: Path, target: Path, *, drop_last_week: bool = False) -> Path:
+    shutil.copytree(source, target)
+    if drop_last_week:
+        for folder in WEEKLY_FOLDERS:
+            # One file per landing week, named by its Monday; `_schema.parquet` is no week.
+            weekly = sorted(p for p in (target / folder).glob("*.parquet") if p.name[0] != "_")
+            weekly[-1].unlink()
+    return target
+
+
+def add_won_event(raw: Path, lead_week: str, name: str) -> str:
+    """Append a `won` status event, two days before as_of, for a lead of `lead_week` (a Monday).
+
+    Returns the lead's id: an open lead (neither won nor lost) created in that week.
+    """
+    # Raw timestamps are UTC; business time is Moscow's, UTC+3 all year.
+    changed_at = (AS_OF - timedelta(days=2)).astimezone(UTC).replace(tzinfo=None)
+    leads = (raw / "crm_leads" / "*.parquet").as_posix()
+    events = (raw / "crm_status_events" / "*.parquet").as_posix()
+    with duckdb.connect() as con:
+        con.execute("set timezone = 'UTC'")
+        lead_id = con.execute(
+            f"""
+            select lead_id from read_parquet('{leads}', union_by_name = true)
+            where date_trunc('week', created_at + interval 3 hour) = cast(? as date)
+                and lead_id not in (
+                    select lead_id from read_parquet('{events}', union_by_name = true)
+                    where status in ('won', 'lost') and lead_id is not null
+                )
+            group by lead_id
+            order by lead_id
+            limit 1
+            """,
+            [lead_week],
+        ).fetchone()[0]
+        con.execute(
+            f"""
+            copy (
+                select
+                    'late-{name}' as event_id,
+                    ? as lead_id,
+                    cast(? as timestamp) as changed_at,
+                    'won' as status,
+                    changed_by,
+                    '{name}.csv' as _source_file,
+                    cast(1 as bigint) as _source_line
+                from read_parquet('{events}', union_by_name = true)
+                where lead_id = ?
+                order by changed_at desc
+                limit 1
+            ) to '{raw / "crm_status_events" / f"{name}.csv.parquet"}' (format parquet)
+            """,
+            [lead_id, changed_at.isoformat(), lead_id],
+        )
+    return lead_id
+
+
+def differing_rows(left: Path, right: Path, relation: str) -> int:
+    """Rows of `relation` in one warehouse and not the other, both ways, duplicates counted.
+
+    Doubles are compared to 9 decimals: DuckDB adds them in parallel, in no fixed order, so two
+    full builds of the same data can already differ in the last bit of a sum of doubles.
+    """
+    with duckdb.connect() as con:
+        con.execute(f"attach '{left}' as l (read_only)")
+        con.execute(f"attach '{right}' as r (read_only)")
+        schema, table = relation.split(".")
+        columns = con.execute(
+            "select column_name, data_type from duckdb_columns() "
+            "where database_name = 'l' and schema_name = ? and table_name = ? "
+            "order by column_index",
+            [schema, table],
+        ).fetchall()
+        select = ", ".join(
+            f'round("{name}", 9)' if kind in ("DOUBLE", "FLOAT") else f'"{name}"'
+            for name, kind in columns
+        )
+        return con.execute(
+            f"select (select count(*) from (select {select} from l.{relation} except all "
+            f"select {select} from r.{relation})) + (select count(*) from (select {select} "
+            f"from r.{relation} except all select {select} from l.{relation}))"
+        ).fetchone()[0]
+
+
+def mart_relations(warehouse: Path) -> list[str]:
+    with duckdb.connect(warehouse.as_posix(), read_only=True) as con:
+        names = con.execute(
+            "select table_name from information_schema.tables where table_schema = 'marts' "
+            "order by 1"
+        ).fetchall()
+    return [f"marts.{name}" for (name,) in names]
+
+
+def lead_is_won(warehouse: Path, relation: str, lead_id: str) -> bool:
+    with duckdb.connect(warehouse.as_posix(), read_only=True) as con:
+        return con.execute(
+            f"select is_won from {relation} where lead_id = ?", [lead_id]
+        ).fetchone()[0]
+
+
+@pytest.fixture(scope="module")
+def replay(pipeline: PipelineRun, tmp_path_factory: pytest.TempPathFactory) -> Replay:
+    assert pipeline.returncode == 0, pipeline.output
+    root = tmp_path_factory.mktemp("incremental")
+    quarantine = root / "quarantine"
+    shutil.copytree(pipeline.quarantine_dir, quarantine)
+    return Replay(root=root, quarantine=quarantine)
+
+
+@pytest.fixture(scope="module")
+def inside_window(replay: Replay, pipeline: PipelineRun) -> dict:
+    """History of all weeks but the last, then an incremental run; and a full refresh."""
+    history = copy_raw(pipeline.raw_dir, replay.root / "raw_history", drop_last_week=True)
+    incremental = replay.root / "incremental.duckdb"
+    replay.dbt(history, incremental, as_of=PREVIOUS_AS_OF)
+
+    final = copy_raw(pipeline.raw_dir, replay.root / "raw_final")
+    # Three weeks before the as_of week: maturing, well inside the default window of 8 weeks.
+    late_lead = add_won_event(final, "2026-11-02", "late_update_inside")
+    replay.dbt(final, incremental)
+
+    full = replay.root / "full.duckdb"
+    replay.dbt(final, full, "--full-refresh")
+    return {"incremental": incremental, "full": full, "raw": final, "late_lead": late_lead}
+
+
+def test_the_late_update_is_a_real_change(inside_window: dict) -> None:
+    assert lead_is_won(inside_window["full"], "marts.fct_leads", inside_window["late_lead"])
+
+
+def test_incremental_run_equals_full_refresh_inside_the_window(inside_window: dict) -> None:
+    relations = mart_relations(inside_window["full"])
+    assert set(INCREMENTAL_MODELS) - {"intermediate.int_channel_daily"} <= set(relations)
+    differences = {
+        relation: differing_rows(inside_window["incremental"], inside_window["full"], relation)
+        for relation in [*relations, "intermediate.int_channel_daily"]
+    }
+    assert differences == dict.fromkeys(differences, 0)
+
+
+def test_a_change_older_than_the_window_waits_for_a_full_refresh(
+    replay: Replay, inside_window: dict
+) -> None:
+    # A window of 5 weeks starts on 2026-10-19: the first week (2026-10-12) lies outside it.
+    window = {"restatement_weeks": 5}
+    raw = replay.root / "raw_old_update"
+    shutil.copytree(inside_window["raw"], raw)
+    old_lead = add_won_event(raw, "2026-10-12", "late_update_outside")
+    before = inside_window["full"]
+    warehouse = replay.root / "outside.duckdb"
+    shutil.copy(before, warehouse)
+
+    replay.dbt(raw, warehouse, **window)
+    # The intermediate layer (rebuilt whole) saw the deal; no incremental model took it in.
+    assert lead_is_won(warehouse, "intermediate.int_leads", old_lead)
+    for relation in INCREMENTAL_MODELS:
+        assert differing_rows(before, warehouse, relation) == 0, relation
+
+    replay.dbt(raw, warehouse, "--full-refresh", **window)
+    assert lead_is_won(warehouse, "marts.fct_leads", old_lead)
+    assert differing_rows(before, warehouse, "marts.channel_weekly") > 0
+
+
+def test_the_dagster_run_asks_dbt_for_a_full_refresh_only_when_told() -> None:
+    assert dbt_build_args("{}", {}) == ["build", "--vars", "{}"]
+    assert dbt_build_args("{}", {FULL_REFRESH_ENV: "0"}) == ["build", "--vars", "{}"]
+    assert dbt_build_args("{}", {FULL_REFRESH_ENV: "1"})[-1] == "--full-refresh"
