@@ -109,28 +109,11 @@ all_measures as (
     select
         calendar_date,
         channel,
-        calls,
-        answered_calls,
-        missed_calls,
-        short_calls,
-        quality_calls,
-        first_time_callers,
-        application_calls,
-        answered_talk_seconds,
-        answered_won_calls,
-        answered_won_talk_seconds,
-        0 as leads,
-        0 as applications,
-        0 as won_applications,
-        0 as meetings,
-        0 as deals,
-        0 as revenue_rub,
-        0 as deals_won,
-        0 as revenue_won_rub,
-        0 as spend_rub,
-        0 as impressions,
-        0 as reach,
-        0 as clicks
+        {{ channel_measures_from([
+            'calls', 'answered_calls', 'missed_calls', 'short_calls', 'quality_calls',
+            'first_time_callers', 'application_calls', 'answered_talk_seconds',
+            'answered_won_calls', 'answered_won_talk_seconds',
+        ]) }}
     from call_days
 
     union all
@@ -138,28 +121,9 @@ all_measures as (
     select
         calendar_date,
         channel,
-        0 as calls,
-        0 as answered_calls,
-        0 as missed_calls,
-        0 as short_calls,
-        0 as quality_calls,
-        0 as first_time_callers,
-        0 as application_calls,
-        0 as answered_talk_seconds,
-        0 as answered_won_calls,
-        0 as answered_won_talk_seconds,
-        leads,
-        applications,
-        won_applications,
-        meetings,
-        deals,
-        revenue_rub,
-        0 as deals_won,
-        0 as revenue_won_rub,
-        0 as spend_rub,
-        0 as impressions,
-        0 as reach,
-        0 as clicks
+        {{ channel_measures_from([
+            'leads', 'applications', 'won_applications', 'meetings', 'deals', 'revenue_rub',
+        ]) }}
     from lead_days
 
     union all
@@ -167,28 +131,7 @@ all_measures as (
     select
         calendar_date,
         channel,
-        0 as calls,
-        0 as answered_calls,
-        0 as missed_calls,
-        0 as short_calls,
-        0 as quality_calls,
-        0 as first_time_callers,
-        0 as application_calls,
-        0 as answered_talk_seconds,
-        0 as answered_won_calls,
-        0 as answered_won_talk_seconds,
-        0 as leads,
-        0 as applications,
-        0 as won_applications,
-        0 as meetings,
-        0 as deals,
-        0 as revenue_rub,
-        deals_won,
-        revenue_won_rub,
-        0 as spend_rub,
-        0 as impressions,
-        0 as reach,
-        0 as clicks
+        {{ channel_measures_from(['deals_won', 'revenue_won_rub']) }}
     from won_days
 
     union all
@@ -196,28 +139,7 @@ all_measures as (
     select
         calendar_date,
         channel,
-        0 as calls,
-        0 as answered_calls,
-        0 as missed_calls,
-        0 as short_calls,
-        0 as quality_calls,
-        0 as first_time_callers,
-        0 as application_calls,
-        0 as answered_talk_seconds,
-        0 as answered_won_calls,
-        0 as answered_won_talk_seconds,
-        0 as leads,
-        0 as applications,
-        0 as won_applications,
-        0 as meetings,
-        0 as deals,
-        0 as revenue_rub,
-        0 as deals_won,
-        0 as revenue_won_rub,
-        spend_rub,
-        impressions,
-        reach,
-        clicks
+        {{ channel_measures_from(['spend_rub', 'impressions', 'reach', 'clicks']) }}
     from cost_days
 
 ),
@@ -227,28 +149,7 @@ channel_days as (
     select
         calendar_date,
         channel,
-        cast(sum(calls) as integer) as calls,
-        cast(sum(answered_calls) as integer) as answered_calls,
-        cast(sum(missed_calls) as integer) as missed_calls,
-        cast(sum(short_calls) as integer) as short_calls,
-        cast(sum(quality_calls) as integer) as quality_calls,
-        cast(sum(first_time_callers) as integer) as first_time_callers,
-        cast(sum(application_calls) as integer) as application_calls,
-        cast(sum(answered_talk_seconds) as bigint) as answered_talk_seconds,
-        cast(sum(answered_won_calls) as integer) as answered_won_calls,
-        cast(sum(answered_won_talk_seconds) as bigint) as answered_won_talk_seconds,
-        cast(sum(leads) as integer) as leads,
-        cast(sum(applications) as integer) as applications,
-        cast(sum(won_applications) as integer) as won_applications,
-        cast(sum(meetings) as integer) as meetings,
-        cast(sum(deals) as integer) as deals,
-        cast(sum(revenue_rub) as {{ dbt.type_numeric() }}) as revenue_rub,
-        cast(sum(deals_won) as integer) as deals_won,
-        cast(sum(revenue_won_rub) as {{ dbt.type_numeric() }}) as revenue_won_rub,
-        cast(sum(spend_rub) as {{ dbt.type_numeric() }}) as spend_rub,
-        cast(sum(impressions) as bigint) as impressions,
-        cast(sum(reach) as bigint) as reach,
-        cast(sum(clicks) as bigint) as clicks
+        {{ channel_measure_typed_sums() }}
     from all_measures
     group by calendar_date, channel
 

@@ -86,3 +86,22 @@
     {{ name }}{{ "," if not loop.last }}
     {%- endfor %}
 {%- endmacro %}
+
+
+{#- Every additive measure for one branch of a union: the measures this branch carries by name,
+    the rest as 0, always in the same order so the branches line up. -#}
+{% macro channel_measures_from(present) -%}
+    {%- for name, _ in channel_additive_measures() %}
+        {% if name in present %}{{ name }}{% else %}0 as {{ name }}{% endif %}
+        {{- "," if not loop.last }}
+    {%- endfor %}
+{%- endmacro %}
+
+
+{#- `cast(sum(x) as <contract type>) as x` for every additive measure. -#}
+{% macro channel_measure_typed_sums() -%}
+    {%- for name, type in channel_additive_measures() %}
+        {%- set sql_type = dbt.type_numeric() if type == 'numeric' else type %}
+        cast(sum({{ name }}) as {{ sql_type }}) as {{ name }}{{ "," if not loop.last }}
+    {%- endfor %}
+{%- endmacro %}
