@@ -33,8 +33,8 @@ $(DAGSTER_HOME)/dagster.yaml: dagster.yaml
 	mkdir -p $(DAGSTER_HOME)
 	ln -sf $(abspath dagster.yaml) $@
 
-manifest: install  ## parse the dbt project (Dagster reads target/manifest.json)
-	cd dbt_project && $(abspath $(BIN))/dbt parse --quiet
+manifest: install  ## parse the dbt project with this deployment's settings (Dagster reads it)
+	$(BIN)/python -m orchestration.cli prepare
 
 simulate: install  ## replace the demo data (12 weeks, fixed seed); never touches your own files
 	$(BIN)/python -m orchestration.cli demo --weeks 12 --calls-per-week 3000 --seed 7

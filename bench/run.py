@@ -115,6 +115,21 @@ def _env(root: Path, memory_limit: str) -> dict[str, str]:
     return env
 
 
+def prepare(env: dict[str, str]) -> None:
+    """Parse the dbt project for this root's deployment, as `make manifest` does (not timed)."""
+    subprocess.run(
+        [sys.executable, "-m", "orchestration.cli", "prepare"],
+        env=env,
+        cwd=PROJECT_ROOT,
+        check=True,
+        capture_output=True,
+    )
+
+
+def progress(message: str) -> None:
+    print(f"bench {time.strftime('%H:%M:%S')}: {message}", flush=True)
+
+
 def simulate(env: dict[str, str], landing: Path, *args: str) -> dict:
     cmd = [sys.executable, "-m", "orchestration.simulator", "--landing", str(landing), *args]
     return measure(cmd, env)
@@ -200,6 +215,7 @@ def bench_size(size: int, repeat: int, work: Path, memory_limit: str) -> dict:
     base = work / f"landing-{size}"
     shutil.rmtree(base, ignore_errors=True)
     env0 = _env(work / "sim", memory_limit)
+    progress(f"{size:,} calls: simulating {WEEKS} weeks")
     sim = simulate(env0, base, "--weeks", str(WEEKS), *sim_args)
     sim.pop("stdout")
     calls_rows = sum(_data_lines(f) for f in (base / "calls").glob("*.csv"))
@@ -212,12 +228,15 @@ def bench_size(size: int, repeat: int, work: Path, memory_limit: str) -> dict:
         env = _env(root, memory_limit)
         landing = Path(env["CALLFUNNEL_LANDING_DIR"])
         shutil.copytree(base, landing, copy_function=os.link)
+        prepare(env)
+        progress(f"{size:,} calls, run {r + 1}/{repeat}: full pipeline")
         since = time.time()
         full.append(materialize(root, env))
         target = dbt_target_for(root, since)
         warehouse = Path(env["CALLFUNNEL_WAREHOUSE"])
 
         floor_dir = root / "floor"
+        progress(f"{size:,} calls, run {r + 1}/{repeat}: floors and pandas peer")
         m = measure(
             [sys.executable, "-m", "bench.floors", "ingest", str(landing), str(floor_dir / "pq")],
             env,
@@ -248,6 +267,7 @@ def bench_size(size: int, repeat: int, work: Path, memory_limit: str) -> dict:
         # Incremental: the 53rd week lands; the run after it must cost what a week costs.
         env_next = {**env, "CALLFUNNEL_AS_OF": APPEND_AS_OF}
         simulate(env_next, landing, "--append-week", *sim_args)
+        progress(f"{size:,} calls, run {r + 1}/{repeat}: incremental week")
         incr.append(materialize(root, env_next))
         shutil.rmtree(floor_dir, ignore_errors=True)
 
@@ -284,6 +304,8 @@ def fixed_overhead(repeat: int, work: Path, memory_limit: str) -> dict:
             "--seed",
             str(SEED),
         )
+        prepare(env)
+        progress(f"fixed overhead, run {r + 1}/{repeat}")
         runs.append(materialize(root, env))
     return _summary(runs)
 
@@ -440,6 +462,12 @@ def _fmt(value: object) -> str:
     return str(value)
 
 
+def _repeat_text(repeat: int | dict[str, int]) -> str:
+    if isinstance(repeat, int):
+        return f"{repeat} run(s)"
+    return ", ".join(f"{n} run(s) at {int(size):,} calls" for size, n in repeat.items())
+
+
 def render_tables(report: dict) -> str:
     """The generated part of docs/benchmarks.md: targets, then per-size measurements."""
     m = report["machine"]
@@ -448,7 +476,7 @@ def render_tables(report: dict) -> str:
         f"{m['ram_gb']} GB RAM, {m['cpu_model']} (load average at start "
         f"{m.get('load_average_at_start', 'not recorded')}); DuckDB memory_limit "
         f"{report['settings']['duckdb_memory_limit']}; median of "
-        f"{report['settings']['repeat']} run(s). Not run: "
+        f"{_repeat_text(report['settings']['repeat'])}. Not run: "
         f"{', '.join(f'{n:,}' for n in report['not_run']) or 'none'} calls.",
         "",
         "| target | measured | bound | met | at 1M (reported) |",
@@ -517,6 +545,17 @@ def write_doc(path: Path, tables: str) -> None:
 STAGES = ("ingest", "dbt_build", "checks", "publish", "report")
 
 
+def repeats_by_size(spec: str, sizes: list[int]) -> dict[int, int]:
+    """BENCH_REPEAT: one count for every size ("3"), or per size ("1000000:3,10000000:1")."""
+    if ":" not in spec:
+        return {size: int(spec) for size in sizes}
+    given = {int(k): int(v) for k, v in (part.split(":") for part in spec.split(",") if part)}
+    missing = [size for size in sizes if size not in given]
+    if missing:
+        raise SystemExit(f"BENCH_REPEAT={spec!r} gives no count for sizes {missing}")
+    return {size: given[size] for size in sizes}
+
+
 def main() -> int:
     if sys.argv[1:] == ["--render"]:  # redraw the tables from an existing results.json
         out = Path(os.environ.get("BENCH_RESULTS", PROJECT_ROOT / "bench" / "results.json"))
@@ -524,7 +563,8 @@ def main() -> int:
         write_doc(doc, render_tables(json.loads(out.read_text())))
         return 0
     sizes = [int(s) for s in os.environ.get("BENCH_SIZES", "1000000,10000000").split(",") if s]
-    repeat = int(os.environ.get("BENCH_REPEAT", "3"))
+    repeats = repeats_by_size(os.environ.get("BENCH_REPEAT", "3"), sizes)
+    repeat = max(repeats.values(), default=3)
     memory_limit = os.environ.get("BENCH_MEMORY_LIMIT", "3GB")
     work = Path(os.environ.get("BENCH_WORK", PROJECT_ROOT / "data" / "bench")).resolve()
     out = Path(os.environ.get("BENCH_RESULTS", PROJECT_ROOT / "bench" / "results.json"))
@@ -537,8 +577,8 @@ def main() -> int:
         overhead = {"wall_s": None, "reason": "skipped (BENCH_OVERHEAD=0)"}
     results: dict[str, dict] = {}
     for size in sizes:
-        print(f"bench: {size:,} calls, {repeat} run(s)", flush=True)
-        results[str(size)] = bench_size(size, repeat, work, memory_limit)
+        progress(f"{size:,} calls, {repeats[size]} run(s)")
+        results[str(size)] = bench_size(size, repeats[size], work, memory_limit)
     for s in results.values():
         full = s["full_pipeline"]
         s["ratios"] = {
@@ -560,7 +600,7 @@ def main() -> int:
         "machine": host,
         "settings": {
             "sizes": sizes,
-            "repeat": repeat,
+            "repeat": {str(size): n for size, n in repeats.items()},
             "duckdb_memory_limit": memory_limit,
             "weeks": WEEKS,
             "bench_seconds": round(time.time() - started),

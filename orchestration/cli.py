@@ -302,6 +302,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     demo_cmd.add_argument("--weeks", type=int, default=12)
     demo_cmd.add_argument("--calls-per-week", type=int, default=3000)
     demo_cmd.add_argument("--seed", type=int, default=7)
+    sub.add_parser(
+        "prepare",
+        help="parse the dbt project with this deployment's settings (before the first run)",
+    )
     args = parser.parse_args(argv)
 
     try:
@@ -309,6 +313,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     except ValueError as exc:
         print(f"callfunnel: {exc}", file=sys.stderr)
         return 2
+    if args.command == "prepare":
+        from orchestration.dbt_setup import prepare_manifest
+
+        print(f"dbt manifest: {prepare_manifest(settings)}")
+        return 0
     if args.command == "demo":
         try:
             print("\n".join(demo(settings, args.weeks, args.calls_per_week, args.seed)))

@@ -4,8 +4,10 @@ Week-grained marts (those with a `week_start` date column) are published as Parq
 week, `parquet/<mart>/week_start=YYYY-MM-DD/data.parquet`, and a run rewrites only the weeks whose
 rows changed since the last publication: an incremental dbt run restates a few recent weeks, so
 publishing costs what those weeks cost. A small fingerprint file per mart remembers each week's
-content. The DuckDB file stays a whole new copy swapped in by one rename: a DuckDB file cannot be
-patched under readers that hold it open, and copying it is cheap beside the dbt run.
+content. The DuckDB file is never patched where readers hold it open: a new file is swapped in by
+one rename. After an incremental build that new file starts as a byte copy of the last
+publication, in which the incremental marts get only the restated weeks replaced and the other
+marts are copied whole; after a full build it is written from scratch.
 """
 
 # No `from __future__ import annotations`: Dagster inspects the asset's annotations at runtime.
@@ -17,6 +19,7 @@ import uuid
 from collections.abc import Callable, Mapping
 from contextlib import suppress
 from dataclasses import dataclass, field
+from datetime import date
 from pathlib import Path
 
 import duckdb
@@ -26,7 +29,7 @@ from dagster_dbt import build_dbt_asset_selection
 from orchestration.quality.results import LATEST_FILE, results_dir
 from orchestration.resources import CallfunnelSettings
 from orchestration.settings import Settings
-from orchestration.transform import callfunnel_dbt_assets
+from orchestration.transform import DBT_PROJECT, callfunnel_dbt_assets, restated_from
 
 GROUP = "publish"
 SCHEMA = "marts"
@@ -178,21 +181,42 @@ def _is_partitioned(con: duckdb.DuckDBPyConnection, relation: str) -> bool:
     return types.get(PARTITION_COLUMN) == "DATE"
 
 
-def _week_fingerprints(con: duckdb.DuckDBPyConnection, relation: str) -> dict[str, str]:
-    """Per week: a digest of the columns and an order-free sum of the rows' hashes, and a count."""
+def _restated_rows(since: date) -> str:
+    """The rows an incremental build rewrote: its weeks from `since` on (and undated rows)."""
+    monday = _literal(since.isoformat())
+    return f"({PARTITION_COLUMN} >= date {monday} or {PARTITION_COLUMN} is null)"
+
+
+def _schema_digest(con: duckdb.DuckDBPyConnection, relation: str) -> str:
     columns = con.execute(f"select column_name, column_type from (describe {relation})").fetchall()
-    schema = hashlib.sha256(json.dumps(columns).encode()).hexdigest()[:16]
+    return hashlib.sha256(json.dumps(columns).encode()).hexdigest()[:16]
+
+
+def _week_fingerprints(
+    con: duckdb.DuckDBPyConnection, relation: str, since: date | None = None
+) -> dict[str, str]:
+    """Per week: a digest of the columns and an order-free sum of the rows' hashes, and a count.
+
+    With `since`, only the weeks from it on (the ones an incremental build can have changed).
+    """
+    schema = _schema_digest(con, relation)
+    where = f"where {_restated_rows(since)}" if since else ""
     weeks = con.execute(
         f"select coalesce(strftime({PARTITION_COLUMN}, '%Y-%m-%d'), {_literal(NULL_PARTITION)}), "
         f"count(*), cast(sum(cast(hash(t) as hugeint)) as varchar) "
-        f"from {relation} as t group by 1"
+        f"from {relation} as t {where} group by 1"
     ).fetchall()
     return {week: f"{schema}:{rows}:{digest}" for week, rows, digest in weeks}
 
 
-def _plan_partitions(con: duckdb.DuckDBPyConnection, relation: str, folder: Path) -> _PartitionPlan:
-    """Compare this run's week fingerprints with the last publication's files and fingerprints."""
-    fingerprints = _week_fingerprints(con, relation)
+def _plan_partitions(
+    con: duckdb.DuckDBPyConnection, relation: str, folder: Path, since: date | None = None
+) -> _PartitionPlan:
+    """Compare this run's week fingerprints with the last publication's files and fingerprints.
+
+    With `since`, weeks before it kept their rows in the build, so they keep their files and
+    fingerprints (the same columns are checked: a changed schema makes every week new).
+    """
     try:
         previous = json.loads((folder / FINGERPRINTS_FILE).read_text())
     except (FileNotFoundError, json.JSONDecodeError):
@@ -202,6 +226,22 @@ def _plan_partitions(con: duckdb.DuckDBPyConnection, relation: str, folder: Path
         for path in folder.glob(f"{PARTITION_COLUMN}=*")
         if (path / PARTITION_FILE).exists()
     }
+    fingerprints = _week_fingerprints(con, relation, since)
+    if since is not None:
+        schema = _schema_digest(con, relation)
+        kept = {
+            week: fingerprint
+            for week, fingerprint in previous.items()
+            if week != NULL_PARTITION
+            and week < since.isoformat()
+            and week in on_disk
+            and fingerprint.split(":", 1)[0] == schema
+        }
+        if len(kept) < len([week for week in on_disk if week < since.isoformat()]):
+            # Some older week has no trustworthy fingerprint: look at every week.
+            fingerprints = _week_fingerprints(con, relation)
+        else:
+            fingerprints = {**kept, **fingerprints}
     write = sorted(
         week
         for week, fingerprint in fingerprints.items()
@@ -223,18 +263,39 @@ def _copy_partition(con: duckdb.DuckDBPyConnection, relation: str, week: str, ta
     )
 
 
+def _columns(con: duckdb.DuckDBPyConnection, database: str, table: str) -> list[tuple]:
+    return con.execute(
+        "select column_name, data_type, is_nullable from duckdb_columns() "
+        "where database_name = ? and schema_name = ? and table_name = ? order by column_index",
+        [database, SCHEMA, table],
+    ).fetchall()
+
+
+def _copy_whole(con: duckdb.DuckDBPyConnection, table: str, select: str) -> None:
+    con.execute(f"drop table if exists target.{SCHEMA}.{_ident(table)}")
+    con.execute(f"create table target.{SCHEMA}.{_ident(table)} as {select}")
+
+
 def _write_copies(
     warehouse: Path,
     extras: Mapping[str, Path],
     temp_db: Path,
     parquet_temp: Callable[[str], Path],
     plans: dict[str, _PartitionPlan],
+    previous_db: Path | None = None,
+    restated: Mapping[str, date] | None = None,
 ) -> dict[str, int]:
     """Build the new DuckDB file at `temp_db` and each table's Parquet; return rows per table.
 
     A week-grained table's changed weeks go to `parquet_temp("<table>/<week>")`; `plans` receives
-    what each partitioned table will write and remove.
+    what each partitioned table will write and remove. With `restated` (mart -> first Monday an
+    incremental build rewrote) and a previous publication, the new file starts as a copy of it
+    and those marts get only their restated weeks replaced.
     """
+    restated = dict(restated or {})
+    patch = bool(restated) and previous_db is not None and previous_db.exists()
+    if patch:
+        shutil.copyfile(previous_db, temp_db)
     con = duckdb.connect()
     try:
         limit = os.environ.get("CALLFUNNEL_DUCKDB_MEMORY_LIMIT", DEFAULT_MEMORY_LIMIT)
@@ -245,27 +306,49 @@ def _write_copies(
         clashes = sorted(set(marts) & set(extras))
         if clashes:
             raise PublishError(f"extra tables {clashes} would replace marts of the same name")
-        storage = f"storage_version {_literal(STORAGE_VERSION)}"
-        con.execute(f"attach {_literal(temp_db)} as target ({storage})")
-        con.execute(f"create schema target.{SCHEMA}")
+        if patch:
+            con.execute(f"attach {_literal(temp_db)} as target")
+            con.execute(f"create schema if not exists target.{SCHEMA}")
+        else:
+            storage = f"storage_version {_literal(STORAGE_VERSION)}"
+            con.execute(f"attach {_literal(temp_db)} as target ({storage})")
+            con.execute(f"create schema target.{SCHEMA}")
+        existing = {
+            name
+            for (name,) in con.execute(
+                "select table_name from duckdb_tables() "
+                "where database_name = 'target' and schema_name = ?",
+                [SCHEMA],
+            ).fetchall()
+        }
+        patched: dict[str, date] = {}
         for table in marts:
-            con.execute(
-                f"create table target.{SCHEMA}.{_ident(table)} as "
-                f"select * from source.{SCHEMA}.{_ident(table)}"
+            source = f"source.{SCHEMA}.{_ident(table)}"
+            since = restated.get(table) if patch else None
+            same_shape = table in existing and _columns(con, "source", table) == _columns(
+                con, "target", table
             )
+            if since is not None and same_shape:
+                target = f"target.{SCHEMA}.{_ident(table)}"
+                con.execute(f"delete from {target} where {_restated_rows(since)}")
+                con.execute(
+                    f"insert into {target} select * from {source} where {_restated_rows(since)}"
+                )
+                patched[table] = since
+                continue
+            _copy_whole(con, table, f"select * from {source}")
             _copy_constraints_and_docs(con, table)
+        for table in sorted(existing - set(marts) - set(extras)):
+            con.execute(f"drop table target.{SCHEMA}.{_ident(table)}")
         for table, parquet in sorted(extras.items()):
-            con.execute(
-                f"create table target.{SCHEMA}.{_ident(table)} as "
-                f"select * from read_parquet({_literal(parquet)})"
-            )
+            _copy_whole(con, table, f"select * from read_parquet({_literal(parquet)})")
         rows = {}
         for table in sorted([*marts, *extras]):
             relation = f"target.{SCHEMA}.{_ident(table)}"
             rows[table] = con.execute(f"select count(*) from {relation}").fetchone()[0]
             if _is_partitioned(con, relation):
                 folder = parquet_temp(table).parent / table
-                plan = _plan_partitions(con, relation, folder)
+                plan = _plan_partitions(con, relation, folder, patched.get(table))
                 folder.mkdir(exist_ok=True)
                 for week in plan.write:
                     _copy_partition(con, relation, week, parquet_temp(f"{table}/{week}"))
@@ -287,13 +370,16 @@ def publish_marts(
     publish_dir: Path,
     *,
     extra_parquet: Mapping[str, Path] | None = None,
+    restated: Mapping[str, date] | None = None,
 ) -> PublishResult:
     """Copy schema `marts` of `warehouse` into a new DuckDB file and Parquet files, then swap.
 
     Every file is written under a temporary name in `publish_dir` and replaced in one rename, so
     a reader opens either the previous publication or this one, never a partial one; readers that
     hold the previous file open keep reading it. `extra_parquet` (table name -> Parquet file)
-    publishes tables built outside dbt beside the marts, in the same schema.
+    publishes tables built outside dbt beside the marts, in the same schema. `restated` (mart
+    -> first Monday its incremental build rewrote) lets the new file start from the last
+    publication and replace only those weeks; without it every table is copied whole.
     """
     warehouse = Path(warehouse)
     publish_dir = Path(publish_dir)
@@ -314,7 +400,15 @@ def publish_marts(
 
     plans: dict[str, _PartitionPlan] = {}
     try:
-        rows = _write_copies(warehouse, dict(extra_parquet or {}), temp_db, parquet_temp, plans)
+        rows = _write_copies(
+            warehouse,
+            dict(extra_parquet or {}),
+            temp_db,
+            parquet_temp,
+            plans,
+            previous_db=final_db,
+            restated=restated,
+        )
         header = storage_header_version(temp_db)
         if header not in DUCKDB_1_4_READABLE:
             raise PublishError(
@@ -403,6 +497,19 @@ def mart_asset_keys() -> list[AssetKey]:
     return sorted(selection.resolve([callfunnel_dbt_assets]), key=lambda key: key.path)
 
 
+def incremental_marts() -> list[str]:
+    """Marts dbt builds incrementally by week (meta `restated_by: week_start`): the manifest's."""
+    manifest = json.loads(DBT_PROJECT.manifest_path.read_text())
+    return sorted(
+        node["alias"] or node["name"]
+        for node in manifest["nodes"].values()
+        if node["resource_type"] == "model"
+        and node["config"].get("schema") == SCHEMA
+        and node["config"].get("materialized") == "incremental"
+        and (node["config"].get("meta") or {}).get("restated_by") == PARTITION_COLUMN
+    )
+
+
 def _tables_markdown(result: PublishResult) -> str:
     lines = ["| table | rows | parquet bytes |", "|---|---:|---:|"]
     for table in result.tables:
@@ -433,7 +540,14 @@ def published_marts(
     extra = {"data_quality_results": quality_results} if quality_results.exists() else {}
     if not extra:
         context.log.warning(f"no data-quality results at {quality_results}; publishing marts only")
-    result = publish_marts(run_settings.warehouse, target, extra_parquet=extra)
+    since = restated_from(context.instance, context.run.run_id)
+    restated = dict.fromkeys(incremental_marts(), since) if since else {}
+    context.log.info(
+        f"incremental build from {since}: replacing those weeks of {sorted(restated)}"
+        if restated
+        else "full build: copying every mart whole"
+    )
+    result = publish_marts(run_settings.warehouse, target, extra_parquet=extra, restated=restated)
     for table in result.tables:
         context.log.info(
             f"published {SCHEMA}.{table}: {result.rows[table]} rows, "

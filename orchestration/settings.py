@@ -89,10 +89,23 @@ class Settings:
         return monday, monday + timedelta(days=6)
 
     def dbt_vars(self) -> dict[str, str]:
-        """The values dbt needs from the Python side, so the two layers never disagree."""
+        """The values dbt needs from the Python side, so the two layers never disagree.
+
+        Only what stays put between runs of one deployment: dbt's partial parsing reuses the
+        parsed project while the vars are the same. The run's moment goes through `dbt_env`.
+        """
         return {
             "raw_dir": self.raw_dir.as_posix(),
             "quarantine_dir": self.quarantine_dir.as_posix(),
             "business_timezone": self.timezone,
-            "as_of": self.as_of.strftime("%Y-%m-%d %H:%M:%S"),
+        }
+
+    def dbt_env(self) -> dict[str, str]:
+        """Environment of a dbt invocation: where things are, and the run's moment in UTC."""
+        return {
+            "CALLFUNNEL_WAREHOUSE": self.warehouse.as_posix(),
+            "CALLFUNNEL_RAW_DIR": self.raw_dir.as_posix(),
+            "CALLFUNNEL_QUARANTINE_DIR": self.quarantine_dir.as_posix(),
+            "CALLFUNNEL_AS_OF_UTC": self.as_of.strftime("%Y-%m-%d %H:%M:%S"),
+            "DBT_PROFILES_DIR": DBT_PROJECT_DIR.as_posix(),
         }

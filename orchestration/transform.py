@@ -1,13 +1,21 @@
 """The dbt project as Dagster assets: seeds, models and their tests, with lineage from ingestion."""
 
 # No `from __future__ import annotations`: Dagster inspects the asset's annotations at runtime.
-import json
+import contextlib
 import os
+import threading
 from collections.abc import Iterator, Mapping
-from contextlib import contextmanager
+from datetime import date
 from typing import Any
 
-from dagster import AssetExecutionContext, AssetKey
+from dagster import (
+    AssetExecutionContext,
+    AssetKey,
+    AssetMaterialization,
+    DagsterEventType,
+    DagsterInstance,
+    Output,
+)
 from dagster_dbt import (
     DagsterDbtTranslator,
     DagsterDbtTranslatorSettings,
@@ -16,17 +24,21 @@ from dagster_dbt import (
     dbt_assets,
 )
 
-from orchestration.quality.config import QualityConfig
+from orchestration.dbt_setup import (
+    FULL_REFRESH_ENV,
+    dbt_build_args,
+    deployment_vars,
+    restatement_window_start,
+    warehouse_has_marts,
+)
 from orchestration.resources import CallfunnelSettings
-from orchestration.settings import DBT_PROJECT_DIR, Settings
+from orchestration.settings import DBT_PROJECT_DIR
 
 DBT_PROJECT = DbtProject(project_dir=DBT_PROJECT_DIR, profiles_dir=DBT_PROJECT_DIR)
 DBT_PROJECT.prepare_if_dev()
 
 # Production runs leave dbt unit tests out; `make test` runs them through pytest.
 PRODUCTION_EXCLUDE = "test_type:unit"
-# Set to 1 to rebuild the incremental models from all history (docs/incremental.md).
-FULL_REFRESH_ENV = "CALLFUNNEL_FULL_REFRESH"
 
 
 class CallfunnelDbtTranslator(DagsterDbtTranslator):
@@ -56,25 +68,50 @@ TRANSLATOR = CallfunnelDbtTranslator(
 )
 
 
-def dbt_environment(settings: Settings) -> dict[str, str]:
-    """Environment the dbt subprocess needs: where the warehouse and the raw zone are."""
-    return {
-        "CALLFUNNEL_WAREHOUSE": settings.warehouse.as_posix(),
-        "CALLFUNNEL_RAW_DIR": settings.raw_dir.as_posix(),
-        "CALLFUNNEL_QUARANTINE_DIR": settings.quarantine_dir.as_posix(),
-        "DBT_PROFILES_DIR": DBT_PROJECT_DIR.as_posix(),
-    }
+# Metadata key on every dbt materialisation: the Monday from which this run rewrote weeks, or
+# ALL_HISTORY when it rebuilt everything. Checks read it to inspect only what the run changed.
+RESTATED_FROM = "restated_from"
+ALL_HISTORY = "all history"
+# The model whose materialisation records a run's scope for readers downstream.
+SCOPE_MODEL = AssetKey(["marts", "fct_calls"])
 
 
-def dbt_build_args(dbt_vars: str, environ: Mapping[str, str] = os.environ) -> list[str]:
-    """`dbt build` with the run's vars; `--full-refresh` when CALLFUNNEL_FULL_REFRESH is set."""
-    args = ["build", "--vars", dbt_vars]
-    if environ.get(FULL_REFRESH_ENV, "").strip().lower() in {"1", "true", "yes"}:
-        args.append("--full-refresh")
-    return args
+def restated_from(instance: DagsterInstance, run_id: str | None = None) -> date | None:
+    """The Monday from which the dbt build of `run_id` rewrote weeks; None if it rebuilt all.
+
+    Without a build in that run (or without `run_id`), the latest build counts. Never built:
+    None, so readers inspect everything.
+    """
+    event = None
+    if run_id is not None:
+        records = instance.get_records_for_run(
+            run_id, of_type=DagsterEventType.ASSET_MATERIALIZATION
+        ).records
+        for record in records:
+            materialization = record.event_log_entry.asset_materialization
+            if materialization is not None and materialization.asset_key == SCOPE_MODEL:
+                event = materialization
+    if event is None:
+        latest = instance.get_latest_materialization_event(SCOPE_MODEL)
+        event = latest.asset_materialization if latest is not None else None
+    if event is None or RESTATED_FROM not in event.metadata:
+        return None
+    value = event.metadata[RESTATED_FROM].value
+    return None if value == ALL_HISTORY else date.fromisoformat(str(value))
 
 
-@contextmanager
+def _warm_expectations_import() -> None:
+    """Import Great Expectations while dbt runs: the quality checks after it need it (~3 s)."""
+
+    def load() -> None:
+        # A failure here is not this asset's: the checks import it again and report it there.
+        with contextlib.suppress(Exception):
+            import great_expectations  # noqa: F401
+
+    threading.Thread(target=load, name="warm-great-expectations", daemon=True).start()
+
+
+@contextlib.contextmanager
 def patched_environ(values: Mapping[str, str]) -> Iterator[None]:
     """Set environment variables for the duration of a dbt invocation, then restore them."""
     saved = {key: os.environ.get(key) for key in values}
@@ -101,12 +138,22 @@ def callfunnel_dbt_assets(
     """Seeds, staging, intermediate and marts built with `dbt build`: each test is a check."""
     run_settings = settings.settings()
     run_settings.warehouse.parent.mkdir(parents=True, exist_ok=True)
+    first_build = not warehouse_has_marts(run_settings.warehouse)
     # The data-quality thresholds the mart shares with the checks come from the same config.
-    dbt_vars = json.dumps({**run_settings.dbt_vars(), **QualityConfig.from_env().dbt_vars()})
-    context.log.info(f"dbt build on {run_settings.warehouse} with vars {dbt_vars}")
-    with patched_environ(dbt_environment(run_settings)):
-        args = dbt_build_args(dbt_vars)
-        if "--full-refresh" in args:
-            context.log.info(f"{FULL_REFRESH_ENV} is set: full refresh of the incremental models")
+    dbt_vars = deployment_vars(run_settings)
+    args = dbt_build_args(dbt_vars, first_build=first_build)
+    full = "--full-refresh" in args
+    scope = ALL_HISTORY if full else restatement_window_start(run_settings).isoformat()
+    context.log.info(
+        f"dbt build on {run_settings.warehouse} with vars {dbt_vars}; "
+        + ("rebuilding all history" if full else f"restating weeks from {scope}")
+        + (" (first build)" if first_build else "")
+        + (f" ({FULL_REFRESH_ENV} is set)" if full and not first_build else "")
+    )
+    _warm_expectations_import()
+    with patched_environ(run_settings.dbt_env()):
         invocation = dbt.cli(args, context=context)
-        yield from invocation.stream()
+        for event in invocation.stream():
+            if isinstance(event, Output | AssetMaterialization):
+                event = event.with_metadata({**event.metadata, RESTATED_FROM: scope})
+            yield event

@@ -8,6 +8,7 @@ import subprocess
 import sys
 import threading
 import time
+from datetime import date
 from pathlib import Path
 
 import duckdb
@@ -517,3 +518,65 @@ def test_a_single_file_from_the_old_layout_is_replaced_by_partitions(
     assert result.removed_parquet == [old]
     assert not old.exists()
     assert result.parquet_paths["fct_calls"] == out / "parquet" / "fct_calls"
+
+
+def test_an_incremental_build_replaces_only_its_restated_weeks(
+    warehouse: Path, tmp_path: Path
+) -> None:
+    """After an incremental build the new file is the last one with the restated weeks replaced."""
+    out = tmp_path / "published"
+    with duckdb.connect(warehouse.as_posix()) as con:
+        con.execute(
+            "insert into marts.fct_calls (generation, call_id, week_start) "
+            "select 1, 'old' || range, date '2026-10-26' from range(3)"
+        )
+    publish_marts(warehouse, out)
+    before = partition_files(out)
+
+    # The build restated weeks from 2026-11-02 on; a change to an older week cannot come from
+    # it, so it stays unpublished until a full build (that is what tells the two paths apart).
+    with duckdb.connect(warehouse.as_posix()) as con:
+        con.execute("update marts.fct_calls set talk_seconds = 7 where call_id = 'old0'")
+        con.execute("update marts.fct_calls set talk_seconds = -1 where call_id = 'c0'")
+        con.execute(
+            "insert into marts.fct_calls (generation, call_id, week_start) "
+            "values (1, 'new', date '2026-11-09')"
+        )
+        con.execute("insert into marts.channel_weekly values (1, 'late', 5)")
+    since = date(2026, 11, 2)
+    result = publish_marts(warehouse, out, restated={"fct_calls": since})
+
+    assert storage_header_version(result.duckdb_path) in DUCKDB_1_4_READABLE
+    assert result.partitions_written == {"fct_calls": ["2026-11-02", "2026-11-09"]}
+    assert partition_files(out)["week_start=2026-10-26"] == before["week_start=2026-10-26"]
+    with duckdb.connect(result.duckdb_path.as_posix(), read_only=True) as con:
+        talk = dict(
+            con.execute(
+                "select call_id, talk_seconds from marts.fct_calls "
+                "where call_id in ('old0', 'c0', 'new')"
+            ).fetchall()
+        )
+        # Copied whole: a mart not built incrementally shows every change.
+        late = con.execute("select count(*) from marts.channel_weekly where channel = 'late'")
+        assert late.fetchone()[0] == 1
+        # The NOT NULL and comments of the first publication are still there.
+        assert con.execute(
+            "select is_nullable from duckdb_columns() where table_name = 'fct_calls' "
+            "and column_name = 'call_id'"
+        ).fetchone() == (False,)
+    assert talk == {"old0": None, "c0": -1, "new": None}
+    assert result.rows["fct_calls"] == calls_rows(1) + 4
+
+    # A full build copies everything again, the older week's change included.
+    full = publish_marts(warehouse, out)
+    assert full.partitions_written == {"fct_calls": ["2026-10-26"]}
+    with duckdb.connect(full.duckdb_path.as_posix(), read_only=True) as con:
+        assert con.execute(
+            "select talk_seconds from marts.fct_calls where call_id = 'old0'"
+        ).fetchone() == (7,)
+
+
+def test_incremental_marts_come_from_the_manifest() -> None:
+    marts = publish.incremental_marts()
+    assert {"fct_calls", "fct_leads", "channel_weekly"} <= set(marts)
+    assert "channel_quarterly" not in marts

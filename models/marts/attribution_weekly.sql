@@ -1,8 +1,4 @@
-{%- if var('as_of') -%}
-    {%- set as_of_utc = "cast('" ~ var('as_of') ~ "' as timestamp)" -%}
-{%- else -%}
-    {%- set as_of_utc = "cast(" ~ dbt.current_timestamp() ~ " as timestamp)" -%}
-{%- endif -%}
+{%- set as_of_utc = as_of_timestamp() -%}
 
 with leads as (
 

@@ -1,8 +1,4 @@
-{%- if var('as_of') -%}
-    {%- set as_of_utc = "cast('" ~ var('as_of') ~ "' as timestamp)" -%}
-{%- else -%}
-    {%- set as_of_utc = "cast(" ~ dbt.current_timestamp() ~ " as timestamp)" -%}
-{%- endif -%}
+{%- set as_of_utc = as_of_timestamp() -%}
 {#- The same thresholds as the data-quality checks (orchestration/quality/config.py). -#}
 {%- set grace_minutes = (var('dq_grace_hours', 48) | float * 60) | int -%}
 {%- set stale_minutes = (var('dq_stale_days', 14) | float * 1440) | int -%}

@@ -13,11 +13,7 @@
             ~ var('maturing_weeks') ~ ")"
         ) }}
     {%- endif -%}
-    {%- if var('as_of') -%}
-        {%- set as_of_utc = "cast('" ~ var('as_of') ~ "' as timestamp)" -%}
-    {%- else -%}
-        {%- set as_of_utc = "cast(" ~ dbt.current_timestamp() ~ " as timestamp)" -%}
-    {%- endif -%}
+    {%- set as_of_utc = as_of_timestamp() -%}
     cast({{ dbt.dateadd('week', -1 * window_weeks, business_week_start(as_of_utc)) }} as date)
 {%- endmacro %}
 

@@ -1,0 +1,131 @@
+"""How the orchestrator drives dbt: vars that keep partial parsing, the run's moment, its scope."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from dataclasses import replace
+from datetime import UTC, date, datetime
+from pathlib import Path
+
+import pytest
+from dagster import DagsterEventType, DagsterInstance
+from dagster._core.instance.ref import InstanceRef
+
+from orchestration.dbt_setup import (
+    FULL_REFRESH_ENV,
+    dbt_build_args,
+    deployment_vars,
+    prepare_manifest,
+    restatement_window_start,
+)
+from orchestration.settings import DBT_PROJECT_DIR, Settings
+from orchestration.transform import ALL_HISTORY, RESTATED_FROM, SCOPE_MODEL, restated_from
+from tests.conftest import PipelineRun
+
+
+def settings_at(tmp_path: Path, as_of: datetime) -> Settings:
+    base = Settings.from_env()
+    return replace(
+        base,
+        raw_dir=tmp_path / "raw",
+        quarantine_dir=tmp_path / "quarantine",
+        warehouse=tmp_path / "warehouse.duckdb",
+        timezone="Europe/Moscow",
+        as_of=as_of,
+    )
+
+
+def dbt(settings: Settings, target: Path, *args: str) -> list[dict]:
+    """A dbt command with the deployment's environment; its JSON log events."""
+    env = {**os.environ, **settings.dbt_env(), "DBT_TARGET_PATH": target.as_posix()}
+    proc = subprocess.run(
+        [str(Path(sys.executable).parent / "dbt"), "--log-format", "json", *args],
+        cwd=DBT_PROJECT_DIR,
+        env=env,
+        capture_output=True,
+        text=True,
+    )
+    assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
+    return [json.loads(line) for line in proc.stdout.splitlines() if line.startswith("{")]
+
+
+def test_full_refresh_on_first_build_or_when_asked() -> None:
+    assert "--full-refresh" not in dbt_build_args("{}", {})
+    assert "--full-refresh" not in dbt_build_args("{}", {FULL_REFRESH_ENV: "0"})
+    assert dbt_build_args("{}", {FULL_REFRESH_ENV: "yes"})[-1] == "--full-refresh"
+    assert dbt_build_args("{}", {}, first_build=True)[-1] == "--full-refresh"
+
+
+@pytest.mark.parametrize(
+    ("as_of", "monday"),
+    [
+        # Friday morning in Moscow: that week's Monday, 8 weeks back.
+        (datetime(2026, 11, 27, 6, 0, tzinfo=UTC), date(2026, 9, 28)),
+        # Sunday 21:30 UTC is already Monday 00:30 in Moscow: the new week counts.
+        (datetime(2026, 11, 29, 21, 30, tzinfo=UTC), date(2026, 10, 5)),
+    ],
+)
+def test_python_and_dbt_agree_on_the_restatement_window(
+    tmp_path: Path, as_of: datetime, monday: date
+) -> None:
+    settings = settings_at(tmp_path, as_of)
+    assert restatement_window_start(settings) == monday
+    events = dbt(
+        settings,
+        tmp_path / "target",
+        "show",
+        "--vars",
+        deployment_vars(settings),
+        "--inline",
+        "select {{ restatement_window_start() }} as window_start",
+        "--output",
+        "json",
+    )
+    shown = next(e["data"]["preview"] for e in events if e["info"]["name"] == "ShowNode")
+    assert json.loads(shown) == [{"window_start": monday.isoformat()}]
+
+
+def test_a_new_as_of_keeps_the_parsed_project(tmp_path: Path) -> None:
+    """The run's moment travels in the environment, so a later run re-uses the parse."""
+    target = tmp_path / "target"
+    first = settings_at(tmp_path, datetime(2026, 11, 27, 6, 0, tzinfo=UTC))
+    assert prepare_manifest(first, target).exists()
+    later = replace(first, as_of=datetime(2026, 12, 4, 6, 0, tzinfo=UTC))
+    events = dbt(later, target, "ls", "--vars", deployment_vars(later), "--select", "fct_calls")
+    names = {e["info"]["name"] for e in events}
+    assert "UnableToPartialParse" not in names, [
+        e["info"]["msg"] for e in events if e["info"]["name"] == "UnableToPartialParse"
+    ]
+    # A changed var, by contrast, does invalidate it (the check above can fail).
+    moved = replace(later, raw_dir=tmp_path / "elsewhere")
+    events = dbt(moved, target, "ls", "--vars", deployment_vars(moved), "--select", "fct_calls")
+    assert "UnableToPartialParse" in {e["info"]["name"] for e in events}
+
+
+def test_each_build_records_what_it_rewrote(pipeline: PipelineRun) -> None:
+    """The first build says all history; any later build names its window's first Monday."""
+    home = Path(pipeline.env["DAGSTER_HOME"])
+    with DagsterInstance.from_ref(InstanceRef.from_dir(home.as_posix())) as instance:
+        # Oldest first: the fixture's run, then any run a test added on the same folders.
+        runs = sorted(instance.get_run_records(), key=lambda record: record.create_timestamp)
+        assert runs, "the pipeline fixture made no Dagster run"
+        scopes = []
+        for run in runs:
+            records = instance.get_records_for_run(
+                run.dagster_run.run_id, of_type=DagsterEventType.ASSET_MATERIALIZATION
+            ).records
+            for record in records:
+                event = record.event_log_entry.asset_materialization
+                if event is not None and event.asset_key == SCOPE_MODEL:
+                    scopes.append((run.dagster_run.run_id, event.metadata[RESTATED_FROM].value))
+        assert scopes, "no materialisation of marts.fct_calls recorded"
+        first_run, first_scope = scopes[0]
+        assert first_scope == ALL_HISTORY
+        assert restated_from(instance, first_run) is None
+        for run_id, scope in scopes[1:]:
+            monday = date.fromisoformat(scope)
+            assert monday.weekday() == 0
+            assert restated_from(instance, run_id) == monday
