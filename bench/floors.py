@@ -14,6 +14,8 @@ import duckdb
 def _connect(path: str) -> duckdb.DuckDBPyConnection:
     con = duckdb.connect(path)
     con.execute("set threads = 2")
+    # The warehouse's settings (dbt_project/profiles.yml), so only the framework differs.
+    con.execute("set preserve_insertion_order = false")
     limit = os.environ.get("CALLFUNNEL_DUCKDB_MEMORY_LIMIT")
     if limit:
         con.execute(f"set memory_limit = '{limit}'")

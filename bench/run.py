@@ -18,7 +18,7 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 
-from orchestration.settings import DBT_PROJECT_DIR, PROJECT_ROOT
+from orchestration.settings import DBT_PROJECT_DIR, DEFAULT_DUCKDB_MEMORY_LIMIT, PROJECT_ROOT
 
 AS_OF = "2026-11-27T09:00:00+03:00"
 APPEND_AS_OF = "2026-12-04T09:00:00+03:00"
@@ -565,7 +565,7 @@ def main() -> int:
     sizes = [int(s) for s in os.environ.get("BENCH_SIZES", "1000000,10000000").split(",") if s]
     repeats = repeats_by_size(os.environ.get("BENCH_REPEAT", "3"), sizes)
     repeat = max(repeats.values(), default=3)
-    memory_limit = os.environ.get("BENCH_MEMORY_LIMIT", "3GB")
+    memory_limit = os.environ.get("BENCH_MEMORY_LIMIT", DEFAULT_DUCKDB_MEMORY_LIMIT)
     work = Path(os.environ.get("BENCH_WORK", PROJECT_ROOT / "data" / "bench")).resolve()
     out = Path(os.environ.get("BENCH_RESULTS", PROJECT_ROOT / "bench" / "results.json"))
     work.mkdir(parents=True, exist_ok=True)

@@ -28,7 +28,7 @@ from dagster_dbt import build_dbt_asset_selection
 
 from orchestration.quality.results import LATEST_FILE, results_dir
 from orchestration.resources import CallfunnelSettings
-from orchestration.settings import Settings
+from orchestration.settings import Settings, duckdb_memory_limit
 from orchestration.transform import DBT_PROJECT, callfunnel_dbt_assets, restated_from
 
 GROUP = "publish"
@@ -40,7 +40,6 @@ PARQUET_FOLDER = "parquet"
 STORAGE_VERSION = "v1.4.0"
 # The header version numbers DuckDB 1.4 accepts (it refuses any other with "version number ...").
 DUCKDB_1_4_READABLE = range(64, 68)
-DEFAULT_MEMORY_LIMIT = "3GB"
 # Marts with a date column of this name are partitioned by it in the Parquet output.
 PARTITION_COLUMN = "week_start"
 PARTITION_FILE = "data.parquet"
@@ -298,8 +297,7 @@ def _write_copies(
         shutil.copyfile(previous_db, temp_db)
     con = duckdb.connect()
     try:
-        limit = os.environ.get("CALLFUNNEL_DUCKDB_MEMORY_LIMIT", DEFAULT_MEMORY_LIMIT)
-        con.execute(f"set memory_limit = {_literal(limit)}")
+        con.execute(f"set memory_limit = {_literal(duckdb_memory_limit())}")
         con.execute(f"set temp_directory = {_literal(temp_db.parent / '.spill')}")
         con.execute(f"attach {_literal(warehouse)} as source (read_only)")
         marts = _source_relations(con, warehouse)

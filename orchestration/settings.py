@@ -11,6 +11,11 @@ from zoneinfo import ZoneInfo
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 DBT_PROJECT_DIR = PROJECT_ROOT / "dbt_project"
 
+# DuckDB's memory limit for every connection the product opens (dbt's profile reads the same
+# variable): DuckDB's own default, 80% of RAM, lets one query take the memory the rest of the run
+# needs. 2.5GB keeps a ten-million-call run under 4 GB in total.
+DEFAULT_DUCKDB_MEMORY_LIMIT = "2.5GB"
+
 # Not a secret: it only lets the demo run without set-up. The run summary warns while it is used.
 DEMO_HASH_SECRET = "callfunnel-demo-secret-not-for-production"
 
@@ -18,6 +23,12 @@ DEMO_HASH_SECRET = "callfunnel-demo-secret-not-for-production"
 def _path(env: str, default: Path) -> Path:
     value = os.environ.get(env)
     return Path(value).expanduser().resolve() if value else default.resolve()
+
+
+def duckdb_memory_limit() -> str:
+    """The DuckDB memory limit of this deployment (`CALLFUNNEL_DUCKDB_MEMORY_LIMIT`)."""
+    value = os.environ.get("CALLFUNNEL_DUCKDB_MEMORY_LIMIT", "").strip()
+    return value or DEFAULT_DUCKDB_MEMORY_LIMIT
 
 
 def parse_as_of(value: str | None, tz: ZoneInfo) -> datetime:

@@ -129,3 +129,41 @@ def test_each_build_records_what_it_rewrote(pipeline: PipelineRun) -> None:
             monday = date.fromisoformat(scope)
             assert monday.weekday() == 0
             assert restated_from(instance, run_id) == monday
+
+
+def test_every_duckdb_connection_takes_the_deployment_memory_limit(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """dbt's profile, the checks' reader and the ingestion validator share one limit; without it
+    each would take DuckDB's default of 80% of the machine's memory."""
+    import duckdb
+
+    from orchestration.ingest.validate import connect
+    from orchestration.quality.loaders import read_only
+    from orchestration.settings import DEFAULT_DUCKDB_MEMORY_LIMIT
+
+    profile = (DBT_PROJECT_DIR / "profiles.yml").read_text(encoding="utf-8")
+    assert f"env_var('CALLFUNNEL_DUCKDB_MEMORY_LIMIT', '{DEFAULT_DUCKDB_MEMORY_LIMIT}')" in profile
+
+    warehouse = tmp_path / "w.duckdb"
+    duckdb.connect(warehouse.as_posix()).close()
+
+    def limits() -> list[str]:
+        with read_only(warehouse) as con:
+            checks = con.execute("select current_setting('memory_limit')").fetchone()[0]
+        validator = connect("UTC")
+        try:
+            ingest = validator.execute("select current_setting('memory_limit')").fetchone()[0]
+        finally:
+            validator.close()
+        return [checks, ingest]
+
+    monkeypatch.setenv("CALLFUNNEL_DUCKDB_MEMORY_LIMIT", "1GB")
+    small = limits()
+    monkeypatch.setenv("CALLFUNNEL_DUCKDB_MEMORY_LIMIT", "3GB")
+    large = limits()
+    monkeypatch.delenv("CALLFUNNEL_DUCKDB_MEMORY_LIMIT")
+    default = limits()
+    assert len(set(small)) == 1 and len(set(large)) == 1 and len(set(default)) == 1
+    assert small[0] != large[0] and default[0] not in (small[0], large[0])
+    assert small[0].endswith(("MiB", "MB")) and large[0].endswith(("GiB", "GB"))

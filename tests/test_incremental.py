@@ -2,8 +2,10 @@
 
 The pipeline fixture's raw zone is replayed in two steps: every weekly file but the last, then
 all of them plus a late CRM update. The incremental warehouse must then hold exactly what a full
-refresh of the same data holds. A late update to a lead older than the window must change none
-of the incremental models until a full refresh, as the docs say.
+refresh of the same data holds. A run with a window shorter than the data keeps the oldest week,
+and must still restate the others exactly, reading the history before the window they need
+(earlier calls of a caller, a lead's call); a late update to a lead older than the window must
+change none of the incremental models until a full refresh, as the docs say.
 """
 
 from __future__ import annotations
@@ -27,6 +29,10 @@ from tests.conftest import TEST_AS_OF, PipelineRun
 WEEKLY_FOLDERS = ("ad_costs", "calls", "crm_leads", "crm_status_events")
 # Every model built incrementally; the other marts are rebuilt whole on every run.
 INCREMENTAL_MODELS = (
+    "intermediate.int_calls_attributed",
+    "intermediate.int_crm__status_events_known",
+    "intermediate.int_lead_calls",
+    "intermediate.int_leads",
     "marts.fct_calls",
     "marts.fct_leads",
     "intermediate.int_channel_daily",
@@ -39,6 +45,9 @@ INCREMENTAL_MODELS = (
 NO_TESTS = ("--exclude", "resource_type:test", "resource_type:unit_test")
 AS_OF = datetime.fromisoformat(TEST_AS_OF)
 PREVIOUS_AS_OF = (AS_OF - timedelta(days=7)).isoformat()
+# A window of 5 weeks starts on 2026-10-19: the data's first week (2026-10-12) lies outside it.
+SHORT_WINDOW = {"restatement_weeks": 5}
+SHORT_WINDOW_START = "2026-10-19"
 
 
 @dataclass
@@ -203,35 +212,94 @@ def test_the_late_update_is_a_real_change(inside_window: dict) -> None:
 
 def test_incremental_run_equals_full_refresh_inside_the_window(inside_window: dict) -> None:
     relations = mart_relations(inside_window["full"])
-    assert set(INCREMENTAL_MODELS) - {"intermediate.int_channel_daily"} <= set(relations)
+    assert {r for r in INCREMENTAL_MODELS if r.startswith("marts.")} <= set(relations)
     differences = {
         relation: differing_rows(inside_window["incremental"], inside_window["full"], relation)
-        for relation in [*relations, "intermediate.int_channel_daily"]
+        for relation in sorted({*relations, *INCREMENTAL_MODELS})
     }
     assert differences == dict.fromkeys(differences, 0)
 
 
-def test_a_change_older_than_the_window_waits_for_a_full_refresh(
-    replay: Replay, inside_window: dict
-) -> None:
-    # A window of 5 weeks starts on 2026-10-19: the first week (2026-10-12) lies outside it.
-    window = {"restatement_weeks": 5}
+@pytest.fixture(scope="module")
+def short_window(replay: Replay, inside_window: dict) -> dict:
+    """The full build, then an incremental run with a window of 5 weeks on the same data plus a
+    late deal for a lead of the first week, which lies outside that window."""
     raw = replay.root / "raw_old_update"
     shutil.copytree(inside_window["raw"], raw)
     old_lead = add_won_event(raw, "2026-10-12", "late_update_outside")
     before = inside_window["full"]
     warehouse = replay.root / "outside.duckdb"
     shutil.copy(before, warehouse)
+    replay.dbt(raw, warehouse, **SHORT_WINDOW)
+    return {"raw": raw, "before": before, "warehouse": warehouse, "old_lead": old_lead}
 
-    replay.dbt(raw, warehouse, **window)
-    # The intermediate layer (rebuilt whole) saw the deal; no incremental model took it in.
-    assert lead_is_won(warehouse, "intermediate.int_leads", old_lead)
+
+def count(warehouse: Path, sql: str) -> int:
+    with duckdb.connect(warehouse.as_posix(), read_only=True) as con:
+        return con.execute(sql, [SHORT_WINDOW_START]).fetchone()[0]
+
+
+# Calls in the window that are repeat calls only because of a call before the window.
+REPEAT_CALLERS_FROM_BEFORE_THE_WINDOW = """
+select count(*)
+from intermediate.int_calls_attributed as calls
+where
+    calls.week_start >= cast($1 as date)
+    and not calls.is_first_time_caller
+    and not exists (
+        select 1 from intermediate.int_calls_attributed as earlier
+        where
+            earlier.caller_key = calls.caller_key
+            and earlier.direction = 'inbound'
+            and earlier.started_at < calls.started_at
+            and earlier.week_start >= cast($1 as date)
+    )
+"""
+# Leads of the window linked to a call before it.
+LEADS_WITH_A_CALL_BEFORE_THE_WINDOW = """
+select count(*)
+from intermediate.int_leads as leads
+inner join intermediate.int_calls_attributed as calls on leads.call_id = calls.call_id
+where leads.week_start >= cast($1 as date) and calls.week_start < cast($1 as date)
+"""
+
+
+def test_the_restated_weeks_read_the_history_before_the_window(short_window: dict) -> None:
+    """Unchanged weeks come out of a short window exactly as the full build made them, though
+    some of their calls and leads depend on rows older than the window."""
+    before, warehouse = short_window["before"], short_window["warehouse"]
+    assert count(before, REPEAT_CALLERS_FROM_BEFORE_THE_WINDOW) > 0
+    assert count(before, LEADS_WITH_A_CALL_BEFORE_THE_WINDOW) > 0
+    for sql in (REPEAT_CALLERS_FROM_BEFORE_THE_WINDOW, LEADS_WITH_A_CALL_BEFORE_THE_WINDOW):
+        assert count(warehouse, sql) == count(before, sql)
     for relation in INCREMENTAL_MODELS:
-        assert differing_rows(before, warehouse, relation) == 0, relation
+        if relation != "intermediate.int_crm__status_events_known":  # holds the late event
+            assert differing_rows(before, warehouse, relation) == 0, relation
 
-    replay.dbt(raw, warehouse, "--full-refresh", **window)
-    assert lead_is_won(warehouse, "marts.fct_leads", old_lead)
-    assert differing_rows(before, warehouse, "marts.channel_weekly") > 0
+
+def test_a_change_older_than_the_window_waits_for_a_full_refresh(
+    replay: Replay, short_window: dict
+) -> None:
+    before, warehouse = short_window["before"], short_window["warehouse"]
+    old_lead = short_window["old_lead"]
+    # The event itself is kept (it happened inside the window); the lead's row, older than the
+    # window, is not restated: no incremental model takes the deal in.
+    events = "intermediate.int_crm__status_events_known"
+    assert differing_rows(before, warehouse, events) == 1
+    with duckdb.connect(warehouse.as_posix(), read_only=True) as con:
+        kept = con.execute(
+            f"select status from {events} where event_id = 'late-late_update_outside'"
+        ).fetchall()
+    assert kept == [("won",)]
+    assert not lead_is_won(warehouse, "intermediate.int_leads", old_lead)
+    assert not lead_is_won(warehouse, "marts.fct_leads", old_lead)
+
+    refreshed = replay.root / "outside_refreshed.duckdb"
+    shutil.copy(warehouse, refreshed)
+    replay.dbt(short_window["raw"], refreshed, "--full-refresh", **SHORT_WINDOW)
+    assert lead_is_won(refreshed, "intermediate.int_leads", old_lead)
+    assert lead_is_won(refreshed, "marts.fct_leads", old_lead)
+    assert differing_rows(before, refreshed, "marts.channel_weekly") > 0
 
 
 def test_the_dagster_run_asks_dbt_for_a_full_refresh_only_when_told() -> None:

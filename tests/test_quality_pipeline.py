@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 import json
-import os
 import shutil
 import subprocess
 import sys
-from datetime import datetime
+from datetime import UTC, date, datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -15,7 +14,9 @@ import duckdb
 import pandas as pd
 import pytest
 
+from orchestration.quality import ledger
 from orchestration.quality.config import QualityConfig
+from orchestration.quality.dagster_checks import evaluate_in_scope
 from orchestration.quality.outcome import CheckOutcome, Clock
 from orchestration.quality.registry import ALL_CHECKS
 from orchestration.settings import DBT_PROJECT_DIR, parse_as_of
@@ -49,9 +50,24 @@ EXPECTED_FAILURES = {
 }
 
 
+# A run that rewrote the weeks from this Monday on: the test data's last three weeks.
+REWRITTEN_FROM = date(2026, 11, 2)
+
+
 def run_all(warehouse: Path) -> dict[str, CheckOutcome]:
     config = QualityConfig()
     return {f"{c.asset_string}:{c.name}": c.run(warehouse, config, CLOCK) for c in ALL_CHECKS}
+
+
+def findings(outcome: CheckOutcome) -> tuple:
+    """What a check found, whichever weeks the run read itself."""
+    return (
+        outcome.passed,
+        outcome.failed_count,
+        outcome.total_count,
+        outcome.sample,
+        outcome.managers,
+    )
 
 
 @pytest.fixture(scope="module")
@@ -133,10 +149,56 @@ def test_reopened_leads_are_counted_not_failed(outcomes: dict[str, CheckOutcome]
     assert reopened <= set(out.details["reopened_sample"])
 
 
-def test_checks_and_results_asset_in_dagster(pipeline: PipelineRun, tmp_path: Path) -> None:
-    """The blocking checks run before data_quality_results, which writes every outcome."""
+def test_checks_of_the_rewritten_weeks_add_up_to_a_full_inspection(
+    pipeline: PipelineRun, outcomes: dict[str, CheckOutcome]
+) -> None:
+    """Weekly checks read the weeks from REWRITTEN_FROM on and take the earlier weeks from the
+    ledger a full inspection left: together they find what the full inspection found."""
+    full = [
+        ledger.WeeksChecked(
+            c.asset_string, c.name, None, outcomes[f"{c.asset_string}:{c.name}"].weeks
+        )
+        for c in ALL_CHECKS
+        if c.weekly
+    ]
+    kept = ledger.updated(ledger.empty(), full, "full", datetime.now(UTC))
+    read_fewer = []
+    for check in ALL_CHECKS:
+        key = f"{check.asset_string}:{check.name}"
+        outcome, since = evaluate_in_scope(
+            check, pipeline.warehouse, QualityConfig(), CLOCK, REWRITTEN_FROM, kept
+        )
+        assert findings(outcome) == findings(outcomes[key]), key
+        if not check.weekly:
+            assert since is None, key
+            continue
+        assert since == REWRITTEN_FROM, key
+        assert all(t.week_start >= REWRITTEN_FROM for t in outcome.weeks), key
+        read = sum(t.total_count for t in outcome.weeks)
+        if read < outcomes[key].total_count:
+            read_fewer.append(check.name)
+    # every lead check, the call checks and the channel-week checks read only the recent weeks
+    assert {
+        "lead_status_after_new",
+        "call_outcome_filled",
+        "quality_score_filled",
+        "lost_leads_have_reason",
+        "status_history_plausible",
+        "calls_to_registered_numbers",
+        "answered_calls_have_lead_card",
+        "leads_reference_known_calls",
+        "paid_spend_has_calls",
+    } <= set(read_fewer)
+
+
+def test_checks_and_results_asset_in_dagster(
+    pipeline: PipelineRun, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The blocking checks run before data_quality_results, which writes every outcome and the
+    weekly checks' tallies; a run that rewrote recent weeks only keeps the earlier tallies."""
     from dagster import AssetSpec, DagsterInstance, MaterializeResult, materialize, multi_asset
 
+    from orchestration import transform
     from orchestration.quality import quality_assets, quality_checks
     from orchestration.resources import CallfunnelSettings
     from orchestration.settings import Settings
@@ -149,33 +211,58 @@ def test_checks_and_results_asset_in_dagster(pipeline: PipelineRun, tmp_path: Pa
             yield MaterializeResult(asset_key=list(k))
 
     data_dir = tmp_path / "data"
+    quality = data_dir / "quality"
     env = {**pipeline.env, "CALLFUNNEL_DATA_DIR": data_dir.as_posix()}
-    saved = dict(os.environ)
-    os.environ.update(env)
-    try:
-        settings = CallfunnelSettings.from_settings(Settings.from_env())
-        result = materialize(
-            [warehouse_models, *quality_checks, *quality_assets],
-            resources={"settings": settings},
-            instance=DagsterInstance.ephemeral(),
-        )
-    finally:
-        os.environ.clear()
-        os.environ.update(saved)
-    assert result.success
-    steps = [e.step_key for e in result.all_events if e.event_type_value == "STEP_START"]
-    assert steps[-1] == "quality__data_quality_results"
+    instance = DagsterInstance.ephemeral()
 
-    latest = pd.read_parquet(data_dir / "quality" / "data_quality_results.parquet")
-    runs = list((data_dir / "quality" / "runs").glob("*.parquet"))
+    def run() -> str:
+        with monkeypatch.context() as patch:
+            for name, value in env.items():
+                patch.setenv(name, value)
+            settings = CallfunnelSettings.from_settings(Settings.from_env())
+            result = materialize(
+                [warehouse_models, *quality_checks, *quality_assets],
+                resources={"settings": settings},
+                instance=instance,
+            )
+        assert result.success
+        steps = [e.step_key for e in result.all_events if e.event_type_value == "STEP_START"]
+        assert steps[-1] == "quality__data_quality_results"
+        return result.run_id
+
+    # No dbt build recorded a scope: every week is inspected.
+    first_run = run()
+    latest = pd.read_parquet(quality / "data_quality_results.parquet")
+    runs = list((quality / "runs").glob("*.parquet"))
     assert len(runs) == 1 and len(latest) == len(ALL_CHECKS)
-    assert latest["run_id"].eq(result.run_id).all()
+    assert latest["run_id"].eq(first_run).all() and latest["checked_from"].isna().all()
     failed = latest.loc[~latest["passed"]]
     assert {f"{a}:{c}" for a, c in zip(failed["asset_key"], failed["check_name"], strict=True)} == (
         EXPECTED_FAILURES
     )
     stale = latest.set_index("check_name").loc["stale_leads"]
     assert json.loads(stale["managers"]) == {FAULTS.stale_manager: len(FAULTS.stale_leads)}
+    weeks = pd.read_parquet(quality / ledger.WEEKS_FILE)
+    assert weeks["run_id"].eq(first_run).all()
+    assert weeks["week_start"].min() < pd.Timestamp(REWRITTEN_FROM)
+
+    # A build that rewrote the weeks from REWRITTEN_FROM on: the same findings, read from those
+    # weeks and the earlier weeks' tallies.
+    monkeypatch.setattr(transform, "restated_from", lambda instance, run_id: REWRITTEN_FROM)
+    second_run = run()
+    again = pd.read_parquet(quality / "data_quality_results.parquet")
+    columns = ["asset_key", "check_name", "passed", "failed_count", "total_count", "sample"]
+    assert again[columns].equals(latest[columns])
+    weekly = {c.name for c in ALL_CHECKS if c.weekly}
+    scope = again.set_index("check_name")["checked_from"]
+    assert set(scope.dropna().index) == weekly and set(scope.dropna()) == {"2026-11-02"}
+    kept = pd.read_parquet(quality / ledger.WEEKS_FILE)
+    rewritten = kept["week_start"] >= pd.Timestamp(REWRITTEN_FROM)
+    assert kept.loc[rewritten, "run_id"].eq(second_run).all()
+    assert kept.loc[~rewritten, "run_id"].eq(first_run).all()
+    assert kept.drop(columns=["run_id", "checked_at"]).equals(
+        weeks.drop(columns=["run_id", "checked_at"])
+    )
 
 
 def test_data_quality_weekly_agrees_with_the_checks(

@@ -1,6 +1,26 @@
+{{
+    config(
+        materialized='incremental',
+        incremental_strategy='restatement_window',
+        meta={'restated_by': 'week_start'},
+        on_schema_change='fail',
+    )
+}}
+
 with calls as (
 
     select * from {{ ref('stg_calltracker__calls') }}
+
+),
+
+calls_to_restate as (
+
+    -- an incremental run restates the calls of the window's weeks only; started_at is UTC, so
+    -- a day's margin keeps the window's first business-time hours (the week is checked below)
+    select * from calls
+    {%- if is_incremental() %}
+        where started_at >= {{ dbt.dateadd('day', -1, restatement_window_start()) }}
+    {%- endif %}
 
 ),
 
@@ -30,28 +50,35 @@ calls_in_business_time as (
         {{ business_date('started_at') }} as call_date,
         {{ business_week_start('started_at') }} as week_start,
         caller_key is null as is_hidden_caller
-    from calls
+    from calls_to_restate
+
+),
+
+calls_of_the_window as (
+
+    select * from calls_in_business_time
+    {{ in_restatement_window('week_start') }}
 
 ),
 
 calls_with_registry_period as (
 
     select
-        calls_in_business_time.*,
+        calls_of_the_window.*,
         tracking_numbers.channel as registry_channel,
         tracking_numbers.campaign as registry_campaign,
         tracking_numbers.number_type,
         tracking_numbers.valid_from is not null as is_registered_number,
         channels.channel is not null as is_known_registry_channel
-    from calls_in_business_time
+    from calls_of_the_window
     left join tracking_numbers
         on
-            calls_in_business_time.direction = 'inbound'
-            and calls_in_business_time.tracking_number = tracking_numbers.tracking_number
-            and calls_in_business_time.call_date >= tracking_numbers.valid_from
+            calls_of_the_window.direction = 'inbound'
+            and calls_of_the_window.tracking_number = tracking_numbers.tracking_number
+            and calls_of_the_window.call_date >= tracking_numbers.valid_from
             and (
                 tracking_numbers.valid_to is null
-                or calls_in_business_time.call_date <= tracking_numbers.valid_to
+                or calls_of_the_window.call_date <= tracking_numbers.valid_to
             )
     left join channels
         on tracking_numbers.channel = channels.channel
@@ -108,16 +135,61 @@ calls_with_channel as (
 
 ),
 
-previous_inbound_calls as (
+restated_inbound_calls as (
 
     select
         call_id,
+        caller_key,
         lag(started_at) over (
             partition by caller_key
             order by started_at, call_id
-        ) as previous_call_started_at
-    from calls
+        ) as previous_restated_call_started_at
+    from calls_to_restate
     where direction = 'inbound' and caller_key is not null
+
+),
+
+{% if is_incremental() %}
+    last_call_before_the_restated_ones as (
+
+        -- The earliest of a caller's calls read above has its previous call before them, in
+        -- history the window does not restate: the caller's latest inbound call there, when it
+        -- is recent enough to make a repeat call (an older one leaves the call first-time).
+        select
+            caller_key,
+            max(started_at) as previous_call_started_at
+        from calls
+        where
+            direction = 'inbound'
+            and caller_key is not null
+            and started_at < {{ dbt.dateadd('day', -1, restatement_window_start()) }}
+            and started_at >= {{ dbt.dateadd(
+                'day',
+                -1 * (var('first_time_caller_window_days') + 1),
+                restatement_window_start(),
+            ) }}
+        group by caller_key
+
+    ),
+{% endif %}
+
+previous_inbound_calls as (
+
+    select
+        restated_inbound_calls.call_id,
+        {% if is_incremental() -%}
+            coalesce(
+                restated_inbound_calls.previous_restated_call_started_at,
+                last_call_before_the_restated_ones.previous_call_started_at
+            )
+        {%- else -%}
+            restated_inbound_calls.previous_restated_call_started_at
+        {%- endif %} as previous_call_started_at
+    from restated_inbound_calls
+    {%- if is_incremental() %}
+        left join last_call_before_the_restated_ones
+            on restated_inbound_calls.caller_key = last_call_before_the_restated_ones.caller_key
+    {%- endif %}
 
 ),
 

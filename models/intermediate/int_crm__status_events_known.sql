@@ -1,6 +1,20 @@
+{#- Restated by the moment of the change, a UTC timestamp: the run deletes and inserts the same
+    events (changed_at on or after the window's first day), whichever business week they fall
+    in. Readers that need a lead's whole status history find its older events here, written by
+    the runs whose window held them. -#}
+{{
+    config(
+        materialized='incremental',
+        incremental_strategy='restatement_window',
+        meta={'restated_by': 'changed_at'},
+        on_schema_change='fail',
+    )
+}}
+
 with status_events as (
 
     select * from {{ ref('stg_crm__status_events') }}
+    {{ in_restatement_window('changed_at') }}
 
 ),
 

@@ -1,12 +1,63 @@
-with leads as (
+{#- Restated by the lead's cohort week, as int_leads is: the links of the leads created in the
+    window's weeks. A lead's call may be older than the window (a named call of any age, a
+    phone match up to lead_call_lookback_days back), so calls are read from all history. -#}
+{{
+    config(
+        materialized='incremental',
+        incremental_strategy='restatement_window',
+        meta={'restated_by': 'lead_week_start'},
+        on_schema_change='fail',
+    )
+}}
 
+with staged_leads as (
+
+    -- created_at is UTC: a day's margin keeps the window's first business-time hours
     select * from {{ ref('stg_crm__leads') }}
+    {%- if is_incremental() %}
+        where created_at >= {{ dbt.dateadd('day', -1, restatement_window_start()) }}
+    {%- endif %}
 
 ),
 
 calls as (
 
     select * from {{ ref('int_calls_attributed') }}
+
+),
+
+leads_with_week as (
+
+    select
+        *,
+        {{ business_week_start('created_at') }} as week_start
+    from staged_leads
+
+),
+
+leads as (
+
+    select * from leads_with_week
+    {{ in_restatement_window('week_start') }}
+
+),
+
+inbound_calls_in_reach as (
+
+    -- the calls a phone match can reach: inbound, from the lookback before the window on
+    select
+        call_id,
+        caller_key,
+        started_at
+    from calls
+    where direction = 'inbound'
+    {%- if is_incremental() %}
+        and started_at >= {{ dbt.dateadd(
+            'day',
+            -1 * (var('lead_call_lookback_days') + 1),
+            restatement_window_start(),
+        ) }}
+    {%- endif %}
 
 ),
 
@@ -36,18 +87,17 @@ ranked_phone_matches as (
 
     select
         leads_without_call_id_link.lead_id,
-        calls.call_id,
+        inbound_calls_in_reach.call_id,
         row_number() over (
             partition by leads_without_call_id_link.lead_id
-            order by calls.started_at desc, calls.call_id desc
+            order by inbound_calls_in_reach.started_at desc, inbound_calls_in_reach.call_id desc
         ) as recency_rank
     from leads_without_call_id_link
-    inner join calls
+    inner join inbound_calls_in_reach
         on
-            leads_without_call_id_link.contact_key = calls.caller_key
-            and calls.direction = 'inbound'
-            and leads_without_call_id_link.created_at >= calls.started_at
-            and calls.started_at >= {{ dbt.dateadd(
+            leads_without_call_id_link.contact_key = inbound_calls_in_reach.caller_key
+            and leads_without_call_id_link.created_at >= inbound_calls_in_reach.started_at
+            and inbound_calls_in_reach.started_at >= {{ dbt.dateadd(
                 'day',
                 -1 * var('lead_call_lookback_days'),
                 'leads_without_call_id_link.created_at',
@@ -81,6 +131,7 @@ links_with_times as (
         all_links.call_id,
         all_links.link_rule,
         leads.created_at as lead_created_at,
+        leads.week_start as lead_week_start,
         calls.started_at as call_started_at
     from all_links
     inner join leads

@@ -1,24 +1,62 @@
-with leads as (
+{#- Restated by cohort week, as fct_leads is: an incremental run recomputes the leads created in
+    the window's weeks, each from its whole status history and its linked call, however old
+    those are. -#}
+{{
+    config(
+        materialized='incremental',
+        incremental_strategy='restatement_window',
+        meta={'restated_by': 'week_start'},
+        on_schema_change='fail',
+    )
+}}
 
+with staged_leads as (
+
+    -- created_at is UTC: a day's margin keeps the window's first business-time hours
     select * from {{ ref('stg_crm__leads') }}
+    {%- if is_incremental() %}
+        where created_at >= {{ dbt.dateadd('day', -1, restatement_window_start()) }}
+    {%- endif %}
+
+),
+
+leads_with_week as (
+
+    select
+        *,
+        {{ business_week_start('created_at') }} as week_start
+    from staged_leads
+
+),
+
+leads as (
+
+    select * from leads_with_week
+    {{ in_restatement_window('week_start') }}
 
 ),
 
 lead_calls as (
 
     select * from {{ ref('int_lead_calls') }}
+    {{ in_restatement_window('lead_week_start') }}
 
 ),
 
 calls as (
 
+    -- a linked call can be older than the window: all history
     select * from {{ ref('int_calls_attributed') }}
 
 ),
 
 status_events as (
 
+    -- every event of the leads being built, however old
     select * from {{ ref('int_crm__status_events_known') }}
+    {%- if is_incremental() %}
+        where lead_id in (select leads.lead_id from leads)
+    {%- endif %}
 
 ),
 
@@ -160,7 +198,7 @@ leads_with_outcome as (
         leads.lead_id,
         leads.created_at,
         {{ business_date('leads.created_at') }} as created_date,
-        {{ business_week_start('leads.created_at') }} as week_start,
+        leads.week_start,
         leads.manager_id,
         leads.contact_key,
         leads.call_id as recorded_call_id,

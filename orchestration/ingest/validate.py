@@ -14,6 +14,7 @@ from orchestration.ingest.contract import Column, Kind, Source
 from orchestration.ingest.phones import PhoneBook
 from orchestration.ingest.rawzone import QUARANTINE_SCHEMA, raw_schema
 from orchestration.ingest.reader import LINE_COLUMN, MisshapedRow
+from orchestration.settings import duckdb_memory_limit
 
 REASON_COLUMN = "__reason"
 RECORD_COLUMN = "__raw_record"
@@ -190,9 +191,9 @@ def build_sql(source: Source, present: Collection[str], file_name: str) -> str:
     )
 
 
-def connect(timezone: str, memory_limit: str = "2GB") -> duckdb.DuckDBPyConnection:
+def connect(timezone: str, memory_limit: str | None = None) -> duckdb.DuckDBPyConnection:
     """In-memory DuckDB for validation; offset-less timestamps are read in the business zone."""
-    con = duckdb.connect(":memory:", config={"memory_limit": memory_limit})
+    con = duckdb.connect(":memory:", config={"memory_limit": memory_limit or duckdb_memory_limit()})
     con.execute(f"SET TimeZone = {_literal(timezone)}")
     return con
 

@@ -9,7 +9,14 @@ import pandas as pd
 
 from orchestration.quality import expectations as gx
 from orchestration.quality.config import QualityConfig
-from orchestration.quality.outcome import CheckOutcome, Clock, as_bool, per_manager, sample_ids
+from orchestration.quality.outcome import (
+    CheckOutcome,
+    Clock,
+    as_bool,
+    per_manager,
+    sample_ids,
+    tally_by_week,
+)
 
 
 def _plural(n: int, word: str) -> str:
@@ -52,6 +59,7 @@ def _manager_outcome(
         sample=sample_ids(offenders[id_column], config.sample_size),
         managers=managers,
         details=details or {},
+        weeks=tally_by_week(rows, bad, rows[id_column], config.sample_size, rows["manager_id"]),
     )
 
 
@@ -290,7 +298,8 @@ def calls_to_registered_numbers(
     if calls.empty:
         return _empty(threshold, "inbound calls")
     result = gx.expect_not_in_set(calls, "attribution_rule", ["unregistered_number"])
-    bad = calls[calls["attribution_rule"].astype("object") == "unregistered_number"]
+    unregistered = calls["attribution_rule"].astype("object") == "unregistered_number"
+    bad = calls[unregistered]
     numbers = (
         bad.groupby("tracking_number", dropna=False)
         .agg(calls=("call_id", "size"), first=("call_date", "min"), last=("call_date", "max"))
@@ -322,6 +331,7 @@ def calls_to_registered_numbers(
             "unregistered_numbers": by_number,
             "unregistered_number_count": int(bad["tracking_number"].nunique()),
         },
+        weeks=tally_by_week(calls, unregistered, calls["call_id"], config.sample_size),
     )
 
 
@@ -368,6 +378,13 @@ def answered_calls_have_lead_card(
         sample=sample_ids(without["call_id"], config.sample_size) if not result.success else (),
         managers=per_manager(without["manager_id"]) if not result.success else {},
         details={"card_share": round(share, 4), "share_by_manager": shares},
+        weeks=tally_by_week(
+            eligible,
+            eligible["has_lead"] == 0,
+            eligible["call_id"],
+            config.sample_size,
+            eligible["manager_id"],
+        ),
     )
 
 
@@ -401,6 +418,11 @@ def _channel_weeks(rows: pd.DataFrame) -> list[str]:
     return [f"{c} in week {w}" for w, c in zip(weeks, rows["channel"], strict=True)]
 
 
+def _channel_week_tallies(rows: pd.DataFrame, bad: pd.Series, config: QualityConfig):
+    labels = pd.Series(_channel_weeks(rows), index=rows.index, dtype="object")
+    return tally_by_week(rows, bad, labels, config.sample_size)
+
+
 def _weeks_both_cover(weekly: pd.DataFrame, clock: Clock) -> pd.DataFrame:
     """Paid channels' rows of complete weeks in which both calls and spend exist at all."""
     weekly = weekly[pd.to_datetime(weekly["week_start"]).dt.date <= clock.last_week_start]
@@ -422,22 +444,25 @@ def paid_channels_with_calls_have_spend(
     paid = _weeks_both_cover(weekly, clock)
     if paid.empty:
         return _empty(threshold, "weeks with calls and spend")
-    bad = paid[(paid["calls"] > 0) & (paid["spend_rub"].fillna(0) <= 0)]
+    with_calls = paid[paid["calls"] > 0]
+    no_spend = with_calls["spend_rub"].fillna(0) <= 0
+    bad = with_calls[no_spend]
     gaps = _channel_weeks(bad)
     return CheckOutcome(
         passed=bad.empty,
         failed_count=len(bad),
-        total_count=int((paid["calls"] > 0).sum()),
+        total_count=len(with_calls),
         threshold=threshold,
         summary=(
             f"paid channels with calls but no spend: {', '.join(gaps[: config.sample_size])}"
             if gaps
             else "every paid channel with calls has spend in the same week"
         ),
-        sample=tuple(gaps[: config.sample_size]),
+        sample=sample_ids(pd.Series(gaps, dtype="object"), config.sample_size),
         details={
             "calls_without_spend": {g: int(n) for g, n in zip(gaps, bad["calls"], strict=True)}
         },
+        weeks=_channel_week_tallies(with_calls, no_spend, config),
     )
 
 
@@ -450,19 +475,22 @@ def paid_spend_has_calls(weekly: pd.DataFrame, config: QualityConfig, clock: Clo
     paid = _weeks_both_cover(weekly, clock)
     if paid.empty:
         return _empty(threshold, "weeks with calls and spend")
-    bad = paid[(paid["spend_rub"].fillna(0) > 0) & (paid["calls"] <= 0)]
+    with_spend = paid[paid["spend_rub"].fillna(0) > 0]
+    no_calls = with_spend["calls"] <= 0
+    bad = with_spend[no_calls]
     gaps = _channel_weeks(bad)
     return CheckOutcome(
         passed=bad.empty,
         failed_count=len(bad),
-        total_count=int((paid["spend_rub"].fillna(0) > 0).sum()),
+        total_count=len(with_spend),
         threshold=threshold,
         summary=(
             f"paid spend without calls: {', '.join(gaps[: config.sample_size])}"
             if gaps
             else "every week's paid spend brought calls"
         ),
-        sample=tuple(gaps[: config.sample_size]),
+        sample=sample_ids(pd.Series(gaps, dtype="object"), config.sample_size),
+        weeks=_channel_week_tallies(with_spend, no_calls, config),
         details={
             "spend_without_calls_rub": {
                 g: round(float(s), 2) for g, s in zip(gaps, bad["spend_rub"], strict=True)

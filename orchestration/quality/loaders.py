@@ -1,10 +1,17 @@
-"""Read-only SQL that gives each check the columns it inspects, and nothing more."""
+"""Read-only SQL that gives each check the rows and columns it inspects, and nothing more.
+
+Every loader of a check that is tallied per week takes `since`: the Monday from which the run
+rewrote weeks (None: the run rebuilt all history). It returns the rows of the weeks from `since`
+on, each with its `week_start`, and reads older rows only where a check needs them (a lead's
+status events, the call a lead names). Filters and aggregations run in DuckDB; pandas receives
+only the rows a check evaluates.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
-from datetime import timedelta
+from datetime import date, timedelta
 from pathlib import Path
 
 import duckdb
@@ -12,34 +19,59 @@ import pandas as pd
 
 from orchestration.quality.config import QualityConfig
 from orchestration.quality.outcome import Clock
+from orchestration.settings import duckdb_memory_limit
 
-# Every column a lead check may ask for, as an expression over the joined lead tables.
-LEAD_COLUMNS: dict[str, str] = {
-    "lead_id": "leads.lead_id",
-    "manager_id": "leads.manager_id",
-    "created_at": "leads.created_at",
-    "first_progress_at": "progress.first_progress_at",
-    "call_status": "calls.call_status",
-    "call_outcome": "leads.call_outcome",
-    "quality_score": "leads.quality_score",
+# Every column a lead check may ask for, as an expression over the joined lead tables, and the
+# join it needs (progress: the lead's status events; calls: its linked call; staged: its CRM row).
+LEAD_COLUMNS: dict[str, tuple[str, str | None]] = {
+    "lead_id": ("leads.lead_id", None),
+    "manager_id": ("leads.manager_id", None),
+    "created_at": ("leads.created_at", None),
+    "first_progress_at": ("progress.first_progress_at", "progress"),
+    "call_status": ("calls.call_status", "calls"),
+    "call_outcome": ("leads.call_outcome", None),
+    "quality_score": ("leads.quality_score", None),
     # The code as the CRM sent it: int_leads maps unknown codes to `other`.
-    "refusal_reason": "staged.refusal_reason",
-    "is_won": "leads.is_won",
-    "won_at": "leads.won_at",
-    "is_lost": "leads.is_lost",
-    "lost_at": "leads.lost_at",
-    "amount": "cast(leads.amount as double)",
-    "first_status_changed_at": "leads.first_status_changed_at",
-    "last_status_changed_at": "leads.last_status_changed_at",
-    "reopen_count": "cast(leads.reopen_count as bigint)",
-    "stage_step_back_count": "cast(leads.stage_step_back_count as bigint)",
+    "refusal_reason": ("staged.refusal_reason", "staged"),
+    "is_won": ("leads.is_won", None),
+    "won_at": ("leads.won_at", None),
+    "is_lost": ("leads.is_lost", None),
+    "lost_at": ("leads.lost_at", None),
+    "amount": ("cast(leads.amount as double)", None),
+    "first_status_changed_at": ("leads.first_status_changed_at", None),
+    "last_status_changed_at": ("leads.last_status_changed_at", None),
+    "reopen_count": ("cast(leads.reopen_count as bigint)", None),
+    "stage_step_back_count": ("cast(leads.stage_step_back_count as bigint)", None),
+}
+
+# A lead's first status past the funnel's first stage (`lost` has no stage: it counts).
+PROGRESS = """
+progress as (
+    select events.lead_id, min(events.changed_at) as first_progress_at
+    from intermediate.int_crm__status_events_known as events
+    where
+        events.lead_id in (select lead_id from leads)
+        and events.stage_order is distinct from (
+            select min(stage_order) from staging.crm_statuses
+        )
+    group by events.lead_id
+)"""
+
+LEAD_JOINS: dict[str, str] = {
+    "progress": "left join progress on leads.lead_id = progress.lead_id",
+    "calls": (
+        "left join intermediate.int_calls_attributed as calls on leads.call_id = calls.call_id"
+    ),
+    "staged": "left join staging.stg_crm__leads as staged on leads.lead_id = staged.lead_id",
 }
 
 
 @contextmanager
 def read_only(warehouse: Path) -> Iterator[duckdb.DuckDBPyConnection]:
     """A read-only connection to the warehouse (dbt is its only writer)."""
-    con = duckdb.connect(warehouse.as_posix(), read_only=True)
+    con = duckdb.connect(
+        warehouse.as_posix(), read_only=True, config={"memory_limit": duckdb_memory_limit()}
+    )
     try:
         con.execute("set TimeZone = 'UTC'")
         yield con
@@ -47,28 +79,47 @@ def read_only(warehouse: Path) -> Iterator[duckdb.DuckDBPyConnection]:
         con.close()
 
 
-def leads(con: duckdb.DuckDBPyConnection, columns: Sequence[str]) -> pd.DataFrame:
-    """One row per lead of int_leads with the asked-for columns of LEAD_COLUMNS."""
-    select = ",\n    ".join(f"{LEAD_COLUMNS[c]} as {c}" for c in columns)
+def frame(con: duckdb.DuckDBPyConnection, sql: str, params: Sequence[object] = ()) -> pd.DataFrame:
+    """A query's rows as pandas, through Arrow: strings stay Arrow strings and dates datetimes,
+    so no Python object is made per value (a third of the peak memory of `.df()`)."""
+    return con.sql(sql, params=list(params)).to_arrow_table().to_pandas(date_as_object=False)
+
+
+def _from_week(column: str, since: date | None) -> tuple[str, list]:
+    """`and <column> >= since`, or nothing when all history is inspected."""
+    return ("", []) if since is None else (f"and {column} >= ?", [since])
+
+
+def leads(
+    con: duckdb.DuckDBPyConnection,
+    columns: Sequence[str],
+    since: date | None = None,
+    where: str = "true",
+    params: Sequence[object] = (),
+) -> pd.DataFrame:
+    """Leads of int_leads created in the weeks from `since` on, with `columns` and week_start.
+
+    `where` narrows them to the leads the check evaluates: SQL in which `{column}` stands for a
+    column of LEAD_COLUMNS, with `params`. A lead's status events count whatever their age.
+    """
+    used = {*columns, *(name for name in LEAD_COLUMNS if f"{{{name}}}" in where)}
+    joins = {join for name in used if (join := LEAD_COLUMNS[name][1])}
+    condition = where.format(**{name: expr for name, (expr, _) in LEAD_COLUMNS.items()})
+    select = ",\n    ".join(f"{LEAD_COLUMNS[c][0]} as {c}" for c in columns)
+    week, week_params = _from_week("week_start", since)
+    ctes = [f"leads as (\n    select * from intermediate.int_leads where true {week}\n)"]
+    if "progress" in joins:
+        ctes.append(PROGRESS)
     sql = f"""
-with first_stage as (
-    select min(stage_order) as stage_order from staging.crm_statuses
-),
-progress as (
-    -- a lead's first status past the funnel's first stage (`lost` has no stage: it counts)
-    select events.lead_id, min(events.changed_at) as first_progress_at
-    from intermediate.int_crm__status_events_known as events, first_stage
-    where events.stage_order is distinct from first_stage.stage_order
-    group by events.lead_id
-)
+with {", ".join(ctes)}
 select
-    {select}
-from intermediate.int_leads as leads
-left join progress on leads.lead_id = progress.lead_id
-left join intermediate.int_calls_attributed as calls on leads.call_id = calls.call_id
-left join staging.stg_crm__leads as staged on leads.lead_id = staged.lead_id
+    {select},
+    leads.week_start
+from leads
+{" ".join(join for name, join in LEAD_JOINS.items() if name in joins)}
+where {condition}
 """
-    return con.execute(sql).df()
+    return frame(con, sql, [*week_params, *params])
 
 
 def refusal_reasons(con: duckdb.DuckDBPyConnection) -> list[str]:
@@ -77,20 +128,75 @@ def refusal_reasons(con: duckdb.DuckDBPyConnection) -> list[str]:
     return sorted(r[0] for r in rows)
 
 
-def inbound_calls(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
-    return con.execute(
+def open_leads_in_work(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
+    """Leads with a status past the first stage and no won or lost status, of all history.
+
+    Staleness grows with as_of, so every open lead counts, however old. The status history is
+    read from int_crm__status_events_known, which every run keeps current, so a lead closed or
+    moved after its cohort week left the restatement window is not reported as stale.
+    """
+    return frame(
+        con,
         """
-select call_id, tracking_number, call_date, attribution_rule
+with candidates as (
+    -- a lead int_leads holds as won or lost has a won or lost event: it is not open
+    select lead_id, manager_id
+    from intermediate.int_leads
+    where not is_won and not is_lost
+),
+history as (
+    select
+        events.lead_id,
+        min(
+            case
+                when events.stage_order is distinct from (
+                    select min(stage_order) from staging.crm_statuses
+                ) then events.changed_at
+            end
+        ) as first_progress_at,
+        max(events.changed_at) as last_status_changed_at,
+        bool_or(events.is_won or events.is_lost) as has_closed
+    from intermediate.int_crm__status_events_known as events
+    where events.lead_id in (select lead_id from candidates)
+    group by events.lead_id
+)
+select
+    candidates.lead_id,
+    candidates.manager_id,
+    false as is_won,
+    false as is_lost,
+    history.first_progress_at,
+    history.last_status_changed_at
+from candidates
+inner join history on candidates.lead_id = history.lead_id
+where not history.has_closed and history.first_progress_at is not null
+""",
+    )
+
+
+def inbound_calls(con: duckdb.DuckDBPyConnection, since: date | None = None) -> pd.DataFrame:
+    """Inbound calls of the weeks from `since` on."""
+    week, params = _from_week("week_start", since)
+    return frame(
+        con,
+        f"""
+select call_id, tracking_number, call_date, attribution_rule, week_start
 from intermediate.int_calls_attributed
-where direction = 'inbound'
-"""
-    ).df()
+where direction = 'inbound' {week}
+""",
+        params,
+    )
 
 
-def quality_calls(con: duckdb.DuckDBPyConnection, config: QualityConfig) -> pd.DataFrame:
-    """Answered first-time inbound calls of at least the quality length, with has_lead."""
-    return con.execute(
-        """
+def quality_calls(
+    con: duckdb.DuckDBPyConnection, config: QualityConfig, clock: Clock, since: date | None = None
+) -> pd.DataFrame:
+    """Answered first-time inbound calls of at least the quality length, past the grace period,
+    of the weeks from `since` on, with has_lead (a lead of any week links to the call)."""
+    week, params = _from_week("calls.week_start", since)
+    return frame(
+        con,
+        f"""
 select
     calls.call_id,
     calls.manager_id,
@@ -100,47 +206,66 @@ select
     calls.talk_seconds,
     exists (
         select 1 from intermediate.int_lead_calls as links where links.call_id = calls.call_id
-    ) as has_lead
+    ) as has_lead,
+    calls.week_start
 from intermediate.int_calls_attributed as calls
 where
     calls.direction = 'inbound'
     and calls.call_status = 'answered'
     and calls.is_first_time_caller
     and calls.talk_seconds >= ?
+    and calls.started_at <= ?
+    {week}
 """,
-        [config.quality_call_seconds],
-    ).df()
+        [config.quality_call_seconds, clock.ago(hours=config.grace_hours), *params],
+    )
 
 
-def lead_call_ids(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
-    """Leads that name a call_id, and whether the tracker has that call."""
-    return con.execute(
-        """
+def lead_call_ids(con: duckdb.DuckDBPyConnection, since: date | None = None) -> pd.DataFrame:
+    """Leads of the weeks from `since` on that name a call_id, and whether the tracker has it.
+
+    int_leads holds every staged lead with the call_id its CRM card names (recorded_call_id),
+    and int_calls_attributed every staged call, of any week.
+    """
+    week, params = _from_week("leads.week_start", since)
+    return frame(
+        con,
+        f"""
 select
     leads.lead_id,
     leads.manager_id,
-    leads.call_id,
-    calls.call_id is not null as call_known
-from staging.stg_crm__leads as leads
-left join staging.stg_calltracker__calls as calls on leads.call_id = calls.call_id
-where leads.call_id is not null
-"""
-    ).df()
+    leads.recorded_call_id as call_id,
+    exists (
+        select 1 from intermediate.int_calls_attributed as calls
+        where calls.call_id = leads.recorded_call_id
+    ) as call_known,
+    leads.week_start
+from intermediate.int_leads as leads
+where leads.recorded_call_id is not null {week}
+""",
+        params,
+    )
 
 
-def channel_weeks(con: duckdb.DuckDBPyConnection, clock: Clock) -> pd.DataFrame:
-    """Inbound calls and spend per complete week and channel, with the channel's is_paid."""
-    return con.execute(
-        """
+def channel_weeks(
+    con: duckdb.DuckDBPyConnection, clock: Clock, since: date | None = None
+) -> pd.DataFrame:
+    """Inbound calls and spend per complete week (from `since` on) and channel, with is_paid."""
+    calls_week, calls_params = _from_week("week_start", since)
+    spend_week, spend_params = _from_week("week_start", since)
+    return frame(
+        con,
+        f"""
 with calls as (
     select week_start, channel, count(*) as calls
     from intermediate.int_calls_attributed
-    where direction = 'inbound'
+    where direction = 'inbound' and week_start <= ? {calls_week}
     group by week_start, channel
 ),
 spend as (
     select week_start, channel, sum(spend_rub) as spend_rub
     from intermediate.int_ads__costs_known
+    where week_start <= ? {spend_week}
     group by week_start, channel
 ),
 weeks as (
@@ -156,11 +281,10 @@ weeks as (
 select weeks.*, coalesce(channels.is_paid, false) as is_paid
 from weeks
 left join staging.channels as channels on weeks.channel = channels.channel
-where weeks.week_start <= ?
 order by weeks.week_start, weeks.channel
 """,
-        [clock.last_week_start],
-    ).df()
+        [clock.last_week_start, *calls_params, clock.last_week_start, *spend_params],
+    )
 
 
 # Event sources: staging model, the column freshness reads, the column weeks are counted by,
@@ -173,26 +297,67 @@ EVENT_SOURCES: dict[str, tuple[str, str, str, bool]] = {
 }
 
 
+# Weekly profiles of the event sources, by warehouse file state: the freshness and the volume
+# check of a source share one pass over its staging model within a run.
+_PROFILES: dict[tuple, pd.DataFrame] = {}
+
+
+def _warehouse_state(con: duckdb.DuckDBPyConnection) -> tuple:
+    """The warehouse file and the size and modification time of it and its write-ahead log."""
+    ((path,),) = con.execute(
+        "select path from duckdb_databases() where database_name = current_database()"
+    ).fetchall()
+    state: list[object] = [path]
+    for file in (Path(path), Path(f"{path}.wal")) if path else ():
+        stat = file.stat() if file.exists() else None
+        state.extend((stat.st_size, stat.st_mtime_ns) if stat else (None, None))
+    return tuple(state)
+
+
+def source_weeks(con: duckdb.DuckDBPyConnection, source: str, clock: Clock) -> pd.DataFrame:
+    """Per business-time week (Monday) of the source's staging model: its rows and its newest
+    record (the freshness column's maximum), counted in SQL."""
+    model, fresh, column, is_date = EVENT_SOURCES[source]
+    key = (_warehouse_state(con), source, clock.timezone)
+    if key not in _PROFILES:
+        week = (
+            f"cast(date_trunc('week', {column}) as date)"
+            if is_date
+            else f"cast(date_trunc('week', timezone(?, timezone('UTC', {column}))) as date)"
+        )
+        params: list[object] = [] if is_date else [clock.timezone]
+        if len(_PROFILES) >= 8:
+            _PROFILES.clear()
+        _PROFILES[key] = frame(
+            con,
+            f"select {week} as week_start, count(*) as rows, max({fresh}) as newest "
+            f"from staging.{model} group by 1 order by 1",
+            params,
+        )
+    return _PROFILES[key]
+
+
 def newest_record(con: duckdb.DuckDBPyConnection, source: str, clock: Clock) -> pd.DataFrame:
     """One row: the source's newest record as naive UTC (a cost day counts until its end)."""
-    model, column, _, is_date = EVENT_SOURCES[source]
-    newest, rows = con.execute(f"select max({column}), count(*) from staging.{model}").fetchone()
-    if newest is not None and is_date:
+    is_date = EVENT_SOURCES[source][3]
+    weeks = source_weeks(con, source, clock)
+    newest = weeks["newest"].max() if len(weeks) else None
+    rows = int(weeks["rows"].sum())
+    if newest is not None and pd.notna(newest) and is_date:
         end_of_day = pd.Timestamp(newest + timedelta(days=1)).tz_localize(clock.timezone)
         newest = end_of_day.tz_convert("UTC").tz_localize(None)
-    return pd.DataFrame({"newest": [pd.Timestamp(newest) if newest else pd.NaT], "rows": [rows]})
+    newest = pd.Timestamp(newest) if newest is not None and pd.notna(newest) else pd.NaT
+    return pd.DataFrame({"newest": [newest], "rows": [rows]})
 
 
-def weekly_rows(con: duckdb.DuckDBPyConnection, source: str, clock: Clock) -> pd.DataFrame:
-    """Rows per business-time week (Monday) of the source's staging model."""
-    model, _, column, is_date = EVENT_SOURCES[source]
-    week = (
-        f"cast(date_trunc('week', {column}) as date)"
-        if is_date
-        else f"cast(date_trunc('week', timezone(?, timezone('UTC', {column}))) as date)"
-    )
-    params = [] if is_date else [clock.timezone]
-    return con.execute(
-        f"select {week} as week_start, count(*) as rows from staging.{model} group by 1 order by 1",
-        params,
-    ).df()
+def weekly_rows(
+    con: duckdb.DuckDBPyConnection, source: str, clock: Clock, config: QualityConfig
+) -> pd.DataFrame:
+    """Rows per week the volume check compares (the last complete week and the baseline weeks
+    before it), and of the first week with data."""
+    weeks = source_weeks(con, source, clock)
+    starts = pd.to_datetime(weeks["week_start"]).dt.date
+    first_compared = clock.last_week_start - timedelta(days=7 * config.volume_baseline_weeks)
+    compared = (starts >= first_compared) & (starts <= clock.last_week_start)
+    first = starts == starts.min()
+    return weeks.loc[compared | first, ["week_start", "rows"]].reset_index(drop=True)

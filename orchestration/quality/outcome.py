@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from collections.abc import Callable
+from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -40,8 +41,46 @@ class Clock:
 
 
 @dataclass(frozen=True)
+class WeekTally:
+    """What one check found in one week: rows inspected, offending rows, their ids and managers.
+
+    The week is the one each row belongs to (a lead's cohort week, a call's week, a channel
+    week). Tallies add up: the outcome over several weeks is the sum of their tallies.
+    """
+
+    week_start: date
+    failed_count: int
+    total_count: int
+    sample: tuple[str, ...] = ()
+    managers: dict[str, int] = field(default_factory=dict)
+
+    def as_record(self) -> dict[str, Any]:
+        return {
+            "week_start": self.week_start.isoformat(),
+            "failed_count": self.failed_count,
+            "total_count": self.total_count,
+            "sample": list(self.sample),
+            "managers": dict(self.managers),
+        }
+
+    @classmethod
+    def from_record(cls, record: dict[str, Any]) -> WeekTally:
+        return cls(
+            week_start=date.fromisoformat(str(record["week_start"])[:10]),
+            failed_count=int(record["failed_count"]),
+            total_count=int(record["total_count"]),
+            sample=tuple(str(i) for i in record.get("sample") or ()),
+            managers={str(k): int(v) for k, v in (record.get("managers") or {}).items()},
+        )
+
+
+@dataclass(frozen=True)
 class CheckOutcome:
-    """One evaluation of one check. `failed_count` counts offending rows (or items)."""
+    """One evaluation of one check. `failed_count` counts offending rows (or items).
+
+    `weeks` breaks the counts down by week when the check's rows carry a `week_start`; empty for
+    checks that are not counted by week (freshness, volume, stale leads).
+    """
 
     passed: bool
     failed_count: int
@@ -52,6 +91,7 @@ class CheckOutcome:
     managers: dict[str, int] = field(default_factory=dict)
     details: dict[str, Any] = field(default_factory=dict)
     severity: str = WARN
+    weeks: tuple[WeekTally, ...] = ()
 
     @property
     def failed_share(self) -> float | None:
@@ -73,3 +113,113 @@ def per_manager(managers: pd.Series) -> dict[str, int]:
 def as_bool(series: pd.Series) -> pd.Series:
     """A nullable boolean column as plain booleans (missing = False)."""
     return series.astype("boolean").fillna(False).astype(bool)
+
+
+def tally_by_week(
+    rows: pd.DataFrame,
+    bad: pd.Series,
+    ids: pd.Series,
+    size: int,
+    managers: pd.Series | None = None,
+) -> tuple[WeekTally, ...]:
+    """Per week of `rows["week_start"]`: rows, offending rows (`bad`), a sample of their `ids`
+    and offending rows per manager. Empty when the rows carry no week."""
+    if "week_start" not in rows.columns or rows.empty:
+        return ()
+    frame = pd.DataFrame(
+        {
+            "week": pd.to_datetime(rows["week_start"]).dt.date,
+            "bad": bad.to_numpy(dtype=bool),
+            "id": ids.to_numpy(dtype=object),
+        },
+        index=rows.index,
+    )
+    if managers is not None:
+        frame["manager"] = managers.astype("object").fillna("(none)").astype(str).to_numpy()
+    totals = frame.groupby("week").agg(total=("bad", "size"), failed=("bad", "sum"))
+    offenders = frame[frame["bad"] & frame["id"].notna()].assign(id=lambda f: f["id"].astype(str))
+    samples = (
+        offenders[["week", "id"]]
+        .drop_duplicates()
+        .sort_values(["week", "id"])
+        .groupby("week")
+        .head(size)
+        .groupby("week")["id"]
+        .agg(tuple)
+    )
+    by_manager: dict[date, dict[str, int]] = {}
+    if managers is not None and not offenders.empty:
+        counts = frame[frame["bad"]].groupby(["week", "manager"]).size()
+        for week in counts.index.get_level_values("week").unique():
+            by_manager[week] = per_manager_counts(counts.loc[week].to_dict())
+    return tuple(
+        WeekTally(
+            week_start=week,
+            failed_count=int(row.failed),
+            total_count=int(row.total),
+            sample=samples.get(week, ()),
+            managers=by_manager.get(week, {}),
+        )
+        for week, row in totals.iterrows()
+    )
+
+
+def per_manager_counts(counts: dict[str, int]) -> dict[str, int]:
+    """Counts per manager, largest first (then by manager), as `per_manager` orders them."""
+    return {str(k): int(v) for k, v in sorted(counts.items(), key=lambda kv: (-kv[1], str(kv[0])))}
+
+
+def add_up(tallies: list[WeekTally], size: int) -> WeekTally:
+    """The tallies of several weeks as one (dated by the earliest week)."""
+    managers: dict[str, int] = {}
+    for tally in tallies:
+        for manager, n in tally.managers.items():
+            managers[manager] = managers.get(manager, 0) + n
+    ids = sorted({i for tally in tallies for i in tally.sample})
+    return WeekTally(
+        week_start=min((t.week_start for t in tallies), default=date.min),
+        failed_count=sum(t.failed_count for t in tallies),
+        total_count=sum(t.total_count for t in tallies),
+        sample=tuple(ids[:size]),
+        managers=per_manager_counts(managers),
+    )
+
+
+def with_earlier_weeks(
+    outcome: CheckOutcome,
+    earlier: list[WeekTally],
+    since: date,
+    size: int,
+    passes: Callable[[int, int], bool],
+) -> CheckOutcome:
+    """The outcome of the weeks from `since` on, joined with the weeks before as last checked.
+
+    Counts, sample and managers add this run's weekly tallies to the earlier ones; `passes`
+    decides on the sums (offending rows, rows). The summary and details keep this run's own
+    findings and say what the earlier weeks add.
+    """
+    before = add_up(earlier, size)
+    every = add_up([*outcome.weeks, *earlier], size)
+    passed = passes(every.failed_count, every.total_count)
+    failing_weeks = sorted(t.week_start.isoformat() for t in earlier if t.failed_count)
+    return replace(
+        outcome,
+        passed=passed,
+        failed_count=every.failed_count,
+        total_count=every.total_count,
+        summary=(
+            f"{outcome.summary} (weeks from {since}); weeks before, as last checked: "
+            f"{before.failed_count} of {before.total_count} failing"
+        ),
+        sample=() if passed else every.sample,
+        managers={} if passed else every.managers,
+        details={
+            **outcome.details,
+            "checked_from": since.isoformat(),
+            "earlier_weeks": {
+                "failed_count": before.failed_count,
+                "total_count": before.total_count,
+                "failing_weeks": failing_weeks[:size],
+            },
+        },
+    )

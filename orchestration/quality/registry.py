@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from datetime import date
 from pathlib import Path
 
 import duckdb
@@ -12,7 +13,19 @@ from orchestration.quality import checks, loaders
 from orchestration.quality.config import QualityConfig
 from orchestration.quality.outcome import CheckOutcome, Clock
 
-Evaluate = Callable[[duckdb.DuckDBPyConnection, QualityConfig, Clock], CheckOutcome]
+# (connection, config, clock, since) -> outcome; `since` is the first week to inspect (None: all).
+Evaluate = Callable[[duckdb.DuckDBPyConnection, QualityConfig, Clock, date | None], CheckOutcome]
+# (offending rows, rows) summed over weeks, config -> passed.
+Passes = Callable[[int, int, QualityConfig], bool]
+
+
+def no_offending_rows(failed: int, total: int, config: QualityConfig) -> bool:
+    return failed == 0
+
+
+def card_share_holds(failed: int, total: int, config: QualityConfig) -> bool:
+    return total == 0 or (total - failed) / total >= config.card_share_min
+
 
 INT_LEADS = ("intermediate", "int_leads")
 INT_CALLS = ("intermediate", "int_calls_attributed")
@@ -33,26 +46,54 @@ class QualityCheck:
     description: str
     where: str  # where an operator looks to act on a failure
     evaluate: Evaluate
+    # Counted by week: a run inspects the weeks it rewrote and keeps the earlier weeks' tallies.
+    # Otherwise the check reads what it needs on every run (freshness, volume, stale leads).
+    weekly: bool = True
+    # Whether the rows summed over every week pass (weekly checks).
+    passes: Passes = no_offending_rows
 
     @property
     def asset_string(self) -> str:
         return "/".join(self.asset)
 
-    def run(self, warehouse: Path, config: QualityConfig, clock: Clock) -> CheckOutcome:
-        """Read what the check needs from the warehouse (read-only) and evaluate it."""
+    def run(
+        self, warehouse: Path, config: QualityConfig, clock: Clock, since: date | None = None
+    ) -> CheckOutcome:
+        """Read what the check needs from the warehouse (read-only) and evaluate it.
+
+        A weekly check inspects the rows of the weeks from `since` on (None: all history).
+        """
         with loaders.read_only(warehouse) as con:
-            return self.evaluate(con, config, clock)
+            return self.evaluate(con, config, clock, since if self.weekly else None)
 
 
-def _on_leads(function: Callable[..., CheckOutcome], columns: list[str]) -> Evaluate:
-    def evaluate(con: duckdb.DuckDBPyConnection, config: QualityConfig, clock: Clock):
-        return function(loaders.leads(con, columns), config, clock)
+def _on_leads(
+    function: Callable[..., CheckOutcome],
+    columns: Sequence[str],
+    where: str = "true",
+    params: Callable[[QualityConfig, Clock], list] = lambda config, clock: [],
+) -> Evaluate:
+    """Evaluate `function` on the leads `where` selects (see loaders.leads)."""
+
+    def evaluate(con: duckdb.DuckDBPyConnection, config: QualityConfig, clock: Clock, since):
+        rows = loaders.leads(con, columns, since, where, params(config, clock))
+        return function(rows, config, clock)
 
     return evaluate
 
 
-def _lost_reasons(con: duckdb.DuckDBPyConnection, config: QualityConfig, clock: Clock):
-    frame = loaders.leads(con, ["lead_id", "manager_id", "is_lost", "lost_at", "refusal_reason"])
+def _past_grace(config: QualityConfig, clock: Clock) -> list:
+    return [clock.ago(hours=config.grace_hours)]
+
+
+def _lost_reasons(con: duckdb.DuckDBPyConnection, config: QualityConfig, clock: Clock, since):
+    frame = loaders.leads(
+        con,
+        ["lead_id", "manager_id", "is_lost", "lost_at", "refusal_reason"],
+        since,
+        "{is_lost} and {lost_at} <= ?",
+        _past_grace(config, clock),
+    )
     return checks.lost_leads_have_reason(frame, loaders.refusal_reasons(con), config, clock)
 
 
@@ -71,6 +112,8 @@ QUALITY_CHECKS: tuple[QualityCheck, ...] = (
         _on_leads(
             checks.lead_status_after_new,
             ["lead_id", "manager_id", "created_at", "first_progress_at"],
+            "{created_at} <= ?",
+            _past_grace,
         ),
     ),
     QualityCheck(
@@ -82,6 +125,8 @@ QUALITY_CHECKS: tuple[QualityCheck, ...] = (
         _on_leads(
             checks.call_outcome_filled,
             ["lead_id", "manager_id", "created_at", "call_status", "call_outcome"],
+            "{call_status} = 'answered' and {created_at} <= ?",
+            _past_grace,
         ),
     ),
     QualityCheck(
@@ -93,6 +138,8 @@ QUALITY_CHECKS: tuple[QualityCheck, ...] = (
         _on_leads(
             checks.quality_score_filled,
             ["lead_id", "manager_id", "created_at", "call_status", "quality_score"],
+            "{call_status} = 'answered' and {created_at} <= ?",
+            _past_grace,
         ),
     ),
     QualityCheck(
@@ -101,7 +148,11 @@ QUALITY_CHECKS: tuple[QualityCheck, ...] = (
         "managers",
         "Every filled quality_score is an integer from 1 to 5.",
         "intermediate.int_leads where quality_score not between 1 and 5; the CRM card",
-        _on_leads(checks.quality_score_valid, ["lead_id", "manager_id", "quality_score"]),
+        _on_leads(
+            checks.quality_score_valid,
+            ["lead_id", "manager_id", "quality_score"],
+            "{quality_score} is not null",
+        ),
     ),
     QualityCheck(
         "lost_leads_have_reason",
@@ -119,7 +170,10 @@ QUALITY_CHECKS: tuple[QualityCheck, ...] = (
         "Every won lead, past the grace period, has an amount (else it counts as zero revenue).",
         "intermediate.int_leads where is_won and amount is null; the CRM card",
         _on_leads(
-            checks.won_leads_have_amount, ["lead_id", "manager_id", "is_won", "won_at", "amount"]
+            checks.won_leads_have_amount,
+            ["lead_id", "manager_id", "is_won", "won_at", "amount"],
+            "{is_won} and {won_at} <= ?",
+            _past_grace,
         ),
     ),
     QualityCheck(
@@ -128,17 +182,11 @@ QUALITY_CHECKS: tuple[QualityCheck, ...] = (
         "managers",
         "Open leads in work whose status has not changed for longer than the stale period.",
         "marts.data_quality_weekly.stale_leads; intermediate.int_leads.last_status_changed_at",
-        _on_leads(
-            checks.stale_leads,
-            [
-                "lead_id",
-                "manager_id",
-                "is_won",
-                "is_lost",
-                "first_progress_at",
-                "last_status_changed_at",
-            ],
+        lambda con, config, clock, since: checks.stale_leads(
+            loaders.open_leads_in_work(con), config, clock
         ),
+        # A lead of any week turns stale as time passes: every open lead, every run.
+        weekly=False,
     ),
     QualityCheck(
         "status_history_plausible",
@@ -166,8 +214,8 @@ QUALITY_CHECKS: tuple[QualityCheck, ...] = (
         "Every inbound call rang a tracking number the registry covers on the call's date; "
         "otherwise the call is unattributed. Lists the numbers.",
         "the tracking_numbers landing folder: add the listed numbers (and their periods)",
-        lambda con, config, clock: checks.calls_to_registered_numbers(
-            loaders.inbound_calls(con), config, clock
+        lambda con, config, clock, since: checks.calls_to_registered_numbers(
+            loaders.inbound_calls(con, since), config, clock
         ),
     ),
     QualityCheck(
@@ -177,9 +225,10 @@ QUALITY_CHECKS: tuple[QualityCheck, ...] = (
         "The share of answered first-time quality calls that got a CRM lead card is above the "
         "floor.",
         "intermediate.int_calls_attributed left join intermediate.int_lead_calls; the CRM",
-        lambda con, config, clock: checks.answered_calls_have_lead_card(
-            loaders.quality_calls(con, config), config, clock
+        lambda con, config, clock, since: checks.answered_calls_have_lead_card(
+            loaders.quality_calls(con, config, clock, since), config, clock
         ),
+        passes=card_share_holds,
     ),
     QualityCheck(
         "leads_reference_known_calls",
@@ -187,8 +236,8 @@ QUALITY_CHECKS: tuple[QualityCheck, ...] = (
         "sources",
         "Every lead that names a call_id names a call the call tracker exported.",
         "the sampled lead_ids' call_id in the CRM, and the call tracker's export",
-        lambda con, config, clock: checks.leads_reference_known_calls(
-            loaders.lead_call_ids(con), config, clock
+        lambda con, config, clock, since: checks.leads_reference_known_calls(
+            loaders.lead_call_ids(con, since), config, clock
         ),
     ),
     QualityCheck(
@@ -197,8 +246,8 @@ QUALITY_CHECKS: tuple[QualityCheck, ...] = (
         "sources",
         "Every paid channel (is_paid) with calls in a week has ad spend in that week.",
         "the ad_costs landing folder for the listed channel and week",
-        lambda con, config, clock: checks.paid_channels_with_calls_have_spend(
-            loaders.channel_weeks(con, clock), config, clock
+        lambda con, config, clock, since: checks.paid_channels_with_calls_have_spend(
+            loaders.channel_weeks(con, clock, since), config, clock
         ),
     ),
     QualityCheck(
@@ -207,22 +256,22 @@ QUALITY_CHECKS: tuple[QualityCheck, ...] = (
         "sources",
         "Spend on a paid channel in a week brought at least one call that week.",
         "the tracking number registry and the ad_costs rows for the listed channel and week",
-        lambda con, config, clock: checks.paid_spend_has_calls(
-            loaders.channel_weeks(con, clock), config, clock
+        lambda con, config, clock, since: checks.paid_spend_has_calls(
+            loaders.channel_weeks(con, clock, since), config, clock
         ),
     ),
 )
 
 
 def _fresh(source: str) -> Evaluate:
-    return lambda con, config, clock: checks.source_is_fresh(
+    return lambda con, config, clock, since: checks.source_is_fresh(
         loaders.newest_record(con, source, clock), config, clock
     )
 
 
 def _volume(source: str) -> Evaluate:
-    return lambda con, config, clock: checks.weekly_volume_holds(
-        loaders.weekly_rows(con, source, clock), config, clock
+    return lambda con, config, clock, since: checks.weekly_volume_holds(
+        loaders.weekly_rows(con, source, clock, config), config, clock
     )
 
 
@@ -237,6 +286,7 @@ SOURCE_CHECKS: tuple[QualityCheck, ...] = tuple(
             f"The newest `{source}` record is recent enough at as_of.",
             f"the `{source}` landing folder: is the latest export there?",
             _fresh(source),
+            weekly=False,
         ),
         QualityCheck(
             "weekly_volume_holds",
@@ -246,6 +296,7 @@ SOURCE_CHECKS: tuple[QualityCheck, ...] = tuple(
             "previous weeks.",
             f"the `{source}` landing files of the last complete week",
             _volume(source),
+            weekly=False,
         ),
     )
 )

@@ -3,7 +3,7 @@
 # No `from __future__ import annotations`: Dagster inspects the asset's annotations at runtime.
 import json
 import os
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
@@ -17,13 +17,23 @@ from dagster import (
     asset,
 )
 
+from orchestration.quality import ledger
 from orchestration.quality.config import QualityConfig
-from orchestration.quality.dagster_checks import clock_of, evaluate_safely
+from orchestration.quality.dagster_checks import (
+    ALL_WEEKS,
+    CHECKED_FROM,
+    WEEKS,
+    clock_of,
+    evaluate_in_scope,
+    results_dir,
+    run_scope,
+    scope_metadata,
+)
+from orchestration.quality.outcome import WeekTally
 from orchestration.quality.registry import ALL_CHECKS
 from orchestration.resources import CallfunnelSettings
 
 RESULTS_KEY = AssetKey(["quality", "data_quality_results"])
-RESULTS_FOLDER = "quality"
 LATEST_FILE = "data_quality_results.parquet"
 RUNS_FOLDER = "runs"
 OWN_CHECKS = {(c.asset_string, c.name) for c in ALL_CHECKS}
@@ -45,12 +55,10 @@ COLUMNS: dict[str, str] = {
     "sample": "string",  # JSON list of at most sample_size offending ids
     "managers": "string",  # JSON object manager_id → offending rows (manager checks)
     "details": "string",  # JSON object of the check's further figures
+    # First week (Monday) whose rows this run inspected; earlier weeks' findings are the kept
+    # ones (data_quality_weeks.parquet). Null: the check read every week it needs.
+    "checked_from": "string",
 }
-
-
-def results_dir(data_dir: Path) -> Path:
-    """`<data_dir>/quality/`: the latest file, and one file per run under `runs/`."""
-    return data_dir / RESULTS_FOLDER
 
 
 def _value(metadata: dict[str, Any], key: str) -> Any:
@@ -62,6 +70,18 @@ def _origin(asset_key: str, check_name: str) -> str:
     if (asset_key, check_name) in OWN_CHECKS:
         return "callfunnel"
     return "ingest" if asset_key.startswith("raw/") else "dbt"
+
+
+def _scope_of(metadata: dict[str, Any]) -> dict[str, Any]:
+    """checked_from, and the weekly tallies a weekly check reported (kept under `weeks`)."""
+    checked_from = _value(metadata, CHECKED_FROM)
+    if checked_from is None:
+        return {"checked_from": None}
+    weeks = [WeekTally.from_record(r) for r in _value(metadata, WEEKS) or []]
+    return {
+        "checked_from": None if checked_from == ALL_WEEKS else str(checked_from),
+        WEEKS: weeks,
+    }
 
 
 def evaluation_rows(instance: Any, run_id: str) -> list[dict[str, Any]]:
@@ -94,6 +114,7 @@ def evaluation_rows(instance: Any, run_id: str) -> list[dict[str, Any]]:
                 "sample": json.dumps(_value(metadata, "sample") or [], ensure_ascii=False),
                 "managers": json.dumps(_value(metadata, "managers") or {}, ensure_ascii=False),
                 "details": json.dumps(_value(metadata, "details") or {}, ensure_ascii=False),
+                **_scope_of(metadata),
             }
         cursor = page.cursor
         if not page.has_more:
@@ -101,7 +122,12 @@ def evaluation_rows(instance: Any, run_id: str) -> list[dict[str, Any]]:
     return list(rows.values())
 
 
-def own_rows(settings: CallfunnelSettings, missing: set[tuple[str, str]]) -> list[dict[str, Any]]:
+def own_rows(
+    settings: CallfunnelSettings,
+    missing: set[tuple[str, str]],
+    since: date | None,
+    kept: pd.DataFrame,
+) -> list[dict[str, Any]]:
     """Evaluate directly the checks of this package that the run did not evaluate."""
     warehouse, clock = clock_of(settings)
     config = QualityConfig.from_env()
@@ -109,7 +135,8 @@ def own_rows(settings: CallfunnelSettings, missing: set[tuple[str, str]]) -> lis
     for check in ALL_CHECKS:
         if (check.asset_string, check.name) not in missing:
             continue
-        outcome = evaluate_safely(check, warehouse, config, clock)
+        outcome, scope = evaluate_in_scope(check, warehouse, config, clock, since, kept)
+        metadata = scope_metadata(check, outcome, scope)
         rows.append(
             {
                 "checked_at": datetime.now(UTC),
@@ -125,9 +152,24 @@ def own_rows(settings: CallfunnelSettings, missing: set[tuple[str, str]]) -> lis
                 "sample": json.dumps(list(outcome.sample), ensure_ascii=False),
                 "managers": json.dumps(outcome.managers, ensure_ascii=False),
                 "details": json.dumps(outcome.details, ensure_ascii=False, default=str),
+                **_scope_of(metadata),
             }
         )
     return rows
+
+
+def weeks_checked(rows: list[dict[str, Any]]) -> list[ledger.WeeksChecked]:
+    """The weekly tallies the run's weekly checks reported, with the week each started from."""
+    return [
+        ledger.WeeksChecked(
+            asset_key=row["asset_key"],
+            check_name=row["check_name"],
+            since=date.fromisoformat(row["checked_from"]) if row["checked_from"] else None,
+            tallies=tuple(row[WEEKS]),
+        )
+        for row in rows
+        if WEEKS in row and (row["asset_key"], row["check_name"]) in OWN_CHECKS
+    ]
 
 
 def results_frame(rows: list[dict[str, Any]], run_id: str, as_of: datetime) -> pd.DataFrame:
@@ -166,14 +208,21 @@ def write_results(frame: pd.DataFrame, folder: Path, run_id: str) -> tuple[Path,
         "data-quality checks, which are blocking so this asset runs after them): check, asset, "
         "passed, severity, counts, a bounded sample and the managers concerned. Written to "
         "`<data_dir>/quality/data_quality_results.parquet` (latest run) and "
-        "`<data_dir>/quality/runs/<run_id>.parquet`."
+        "`<data_dir>/quality/runs/<run_id>.parquet`; the weekly checks' findings per week in "
+        "`<data_dir>/quality/data_quality_weeks.parquet`."
     ),
 )
 def data_quality_results(
     context: AssetExecutionContext, settings: CallfunnelSettings
 ) -> MaterializeResult:
-    """Collect this run's check evaluations; evaluate any data-quality check the run skipped."""
+    """Collect this run's check evaluations; evaluate any data-quality check the run skipped.
+
+    The weekly checks' tallies replace the kept ones of the weeks they inspected; earlier
+    weeks keep theirs (`data_quality_weeks.parquet`).
+    """
     plain = settings.settings()
+    folder = results_dir(plain.data_dir)
+    kept = ledger.read(folder)
     rows = evaluation_rows(context.instance, context.run.run_id)
     seen = {(r["asset_key"], r["check_name"]) for r in rows}
     missing = OWN_CHECKS - seen
@@ -181,9 +230,13 @@ def data_quality_results(
         context.log.info(
             f"{len(missing)} data-quality checks did not run in this run; evaluating them here"
         )
-        rows.extend(own_rows(settings, missing))
+        since = run_scope(context.instance, context.run.run_id)
+        rows.extend(own_rows(settings, missing, since, kept))
     frame = results_frame(rows, context.run.run_id, plain.as_of)
-    latest, run_file = write_results(frame, results_dir(plain.data_dir), context.run.run_id)
+    latest, run_file = write_results(frame, folder, context.run.run_id)
+    weeks_file = ledger.write(
+        ledger.updated(kept, weeks_checked(rows), context.run.run_id, datetime.now(UTC)), folder
+    )
 
     failed = frame[~frame["passed"]]
     for row in failed.itertuples():
@@ -208,5 +261,6 @@ def data_quality_results(
             "failed_checks": MetadataValue.md(table),
             "latest_path": MetadataValue.path(str(latest)),
             "run_path": MetadataValue.path(str(run_file)),
+            "weeks_path": MetadataValue.path(str(weeks_file)),
         }
     )

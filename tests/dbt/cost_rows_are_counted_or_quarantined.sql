@@ -1,5 +1,8 @@
+{{ config(meta={'dagster': {'ref': {'name': 'int_ads__costs_known'}}}) }}
 -- Every staged cost row is either in the figures or listed in quarantine, never both or
 -- neither; returns the rows for which that fails.
+-- Reads every week on every run: it reconciles every staged cost row with the figures and the
+-- quarantine.
 with costs as (
 
     select * from {{ ref('stg_ads__costs') }}

@@ -1,5 +1,8 @@
+{{ config(meta={'dagster': {'ref': {'name': 'int_crm__status_events_known'}}}) }}
 -- Every staged status event is either in the figures or listed in quarantine, never both or
 -- neither; returns the events for which that fails.
+-- Reads every week on every run: it reconciles every staged event with the figures and the
+-- quarantine.
 with status_events as (
 
     select * from {{ ref('stg_crm__status_events') }}
@@ -28,21 +31,42 @@ held_out_status_events as (
 
 ),
 
+counted as (
+
+    -- a plain count: an event counted twice is as wrong as one never counted
+    select
+        event_id,
+        count(*) as times_counted
+    from known_status_events
+    group by event_id
+
+),
+
+quarantined as (
+
+    select
+        source_file,
+        source_line,
+        count(*) as times_quarantined
+    from held_out_status_events
+    group by source_file, source_line
+
+),
+
 placements as (
 
     select
         status_events.event_id,
         status_events.status,
-        count(distinct known_status_events.event_id) as times_counted,
-        count(held_out_status_events.source_line) as times_quarantined
+        coalesce(counted.times_counted, 0) as times_counted,
+        coalesce(quarantined.times_quarantined, 0) as times_quarantined
     from status_events
-    left join known_status_events
-        on status_events.event_id = known_status_events.event_id
-    left join held_out_status_events
+    left join counted
+        on status_events.event_id = counted.event_id
+    left join quarantined
         on
-            status_events.source_file = held_out_status_events.source_file
-            and status_events.source_line = held_out_status_events.source_line
-    group by status_events.event_id, status_events.status
+            status_events.source_file = quarantined.source_file
+            and status_events.source_line = quarantined.source_line
 
 )
 

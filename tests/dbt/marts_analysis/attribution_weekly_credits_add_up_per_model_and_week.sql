@@ -1,4 +1,6 @@
+{{ config(meta={'dagster': {'ref': {'name': 'attribution_weekly'}}}) }}
 -- Under every model, each week's credits add up to that week's deals and revenue (cohort view).
+-- Reads every week on every run: attribution_weekly is rebuilt whole from the leads of all weeks.
 with attribution as (
 
     select * from {{ ref('attribution_weekly') }}

@@ -1,14 +1,19 @@
+{{ config(meta={'dagster': {'ref': {'name': 'call_timing'}}}) }}
 -- Split by weekday and hour, each week and channel still has all its calls, answered calls and
 -- application calls.
+-- An incremental run checks the weeks it rewrote; a full refresh checks every week
+-- (restated_rows_only, dbt_project/macros/tests/restated_rows_only.sql).
 with timing as (
 
     select * from {{ ref('call_timing') }}
+    where {{ restated_rows_only('week_start') }}
 
 ),
 
 calls as (
 
     select * from {{ ref('fct_calls') }}
+    where {{ restated_rows_only('week_start') }}
 
 ),
 

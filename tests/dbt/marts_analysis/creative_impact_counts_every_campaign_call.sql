@@ -1,5 +1,7 @@
+{{ config(meta={'dagster': {'ref': {'name': 'creative_impact'}}}) }}
 -- Every inbound call of a campaign that has ad cost rows lands in exactly one of its periods,
 -- and the periods of a campaign follow each other without gaps in their numbering.
+-- Reads every week on every run: a campaign's periods span any number of weeks.
 with periods as (
 
     select * from {{ ref('creative_impact') }}

@@ -1,14 +1,19 @@
+{{ config(meta={'dagster': {'ref': {'name': 'funnel_weekly'}}}) }}
 -- Each cohort's first stage holds all its leads, and its leads lost along the funnel are all of
 -- its lost leads.
+-- An incremental run checks the weeks it rewrote; a full refresh checks every week
+-- (restated_rows_only, dbt_project/macros/tests/restated_rows_only.sql).
 with funnel as (
 
     select * from {{ ref('funnel_weekly') }}
+    where {{ restated_rows_only('week_start') }}
 
 ),
 
 leads as (
 
     select * from {{ ref('fct_leads') }}
+    where {{ restated_rows_only('week_start') }}
 
 ),
 

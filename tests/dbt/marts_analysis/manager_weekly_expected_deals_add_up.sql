@@ -1,14 +1,19 @@
+{{ config(meta={'dagster': {'ref': {'name': 'manager_weekly'}}}) }}
 -- Over all managers of a week, leads and deals are the week's, and expected deals add up to
 -- actual deals (each channel's rate comes from the same leads).
+-- An incremental run checks the weeks it rewrote; a full refresh checks every week
+-- (restated_rows_only, dbt_project/macros/tests/restated_rows_only.sql).
 with managers as (
 
     select * from {{ ref('manager_weekly') }}
+    where {{ restated_rows_only('week_start') }}
 
 ),
 
 leads as (
 
     select * from {{ ref('fct_leads') }}
+    where {{ restated_rows_only('week_start') }}
 
 ),
 

@@ -1,7 +1,11 @@
+{{ config(meta={'dagster': {'ref': {'name': 'refusal_reasons_weekly'}}}) }}
 -- Every lost lead is counted once, in the week it was lost, reason or not.
+-- An incremental run checks the weeks it rewrote; a full refresh checks every week
+-- (restated_rows_only, dbt_project/macros/tests/restated_rows_only.sql).
 with reasons as (
 
     select * from {{ ref('refusal_reasons_weekly') }}
+    where {{ restated_rows_only('week_start') }}
 
 ),
 
@@ -21,14 +25,22 @@ counted as (
 
 ),
 
+lost_lead_weeks as (
+
+    select {{ business_week_start('lost_at') }} as week_start
+    from leads
+    where is_lost
+
+),
+
 expected as (
 
     select
-        {{ business_week_start('lost_at') }} as week_start,
+        week_start,
         count(*) as lost_leads
-    from leads
-    where is_lost
-    group by {{ business_week_start('lost_at') }}
+    from lost_lead_weeks
+    where {{ restated_rows_only('week_start') }}
+    group by week_start
 
 )
 

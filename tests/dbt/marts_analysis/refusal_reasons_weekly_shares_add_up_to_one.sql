@@ -1,7 +1,10 @@
 -- Each week and channel's shares of lost leads add up to 1, and the counts to the total.
+-- An incremental run checks the weeks it rewrote; a full refresh checks every week
+-- (restated_rows_only, dbt_project/macros/tests/restated_rows_only.sql).
 with reasons as (
 
     select * from {{ ref('refusal_reasons_weekly') }}
+    where {{ restated_rows_only('week_start') }}
 
 ),
 

@@ -1,5 +1,7 @@
+{{ config(meta={'dagster': {'ref': {'name': 'channel_quarterly'}}}) }}
 -- Fails with each channel whose quarterly totals differ from its weekly totals: splitting weeks
 -- by day into quarters neither loses nor duplicates anything.
+-- Reads every week on every run: it adds up each channel's quarters and weeks over all history.
 with weekly_totals as (
 
     select

@@ -1,5 +1,8 @@
+{{ config(meta={'dagster': {'ref': {'name': 'channel_weekly'}}}) }}
 -- Fails with each week and channel whose spend differs from the known ad cost rows' by more
 -- than a kopeck: spend is neither lost nor counted twice.
+-- An incremental run checks the weeks it rewrote; a full refresh checks every week
+-- (restated_rows_only, dbt_project/macros/tests/restated_rows_only.sql).
 with channel_weeks as (
 
     select
@@ -7,6 +10,7 @@ with channel_weeks as (
         channel,
         spend_rub
     from {{ ref('channel_weekly') }}
+    where {{ restated_rows_only('week_start') }}
 
 ),
 
@@ -17,6 +21,7 @@ costs as (
         channel,
         sum(coalesce(spend_rub, 0)) as spend_rub
     from {{ ref('int_ads__costs_known') }}
+    where {{ restated_rows_only('week_start') }}
     group by week_start, channel
 
 ),

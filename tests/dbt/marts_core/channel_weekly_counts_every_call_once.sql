@@ -1,5 +1,8 @@
+{{ config(meta={'dagster': {'ref': {'name': 'channel_weekly'}}}) }}
 -- Fails with each week and channel whose call counts differ from fct_calls': every call is
 -- counted once, in its own week and channel, outbound ones only under `outbound`.
+-- An incremental run checks the weeks it rewrote; a full refresh checks every week
+-- (restated_rows_only, dbt_project/macros/tests/restated_rows_only.sql).
 with channel_weeks as (
 
     select
@@ -10,6 +13,7 @@ with channel_weeks as (
         quality_calls,
         application_calls
     from {{ ref('channel_weekly') }}
+    where {{ restated_rows_only('week_start') }}
 
 ),
 
@@ -23,6 +27,7 @@ calls as (
         sum(case when is_quality_call then 1 else 0 end) as quality_calls,
         sum(case when is_application_call then 1 else 0 end) as application_calls
     from {{ ref('fct_calls') }}
+    where {{ restated_rows_only('week_start') }}
     group by week_start, channel
 
 ),

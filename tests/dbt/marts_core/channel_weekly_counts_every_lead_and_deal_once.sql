@@ -1,6 +1,9 @@
+{{ config(meta={'dagster': {'ref': {'name': 'channel_weekly'}}}) }}
 -- Fails with each week and channel whose lead figures differ from fct_leads': leads,
 -- applications and deals in the lead's creation week (cohort), deals won and their revenue in
 -- the won week (activity).
+-- An incremental run checks the weeks it rewrote; a full refresh checks every week
+-- (restated_rows_only, dbt_project/macros/tests/restated_rows_only.sql).
 with channel_weeks as (
 
     select
@@ -14,6 +17,7 @@ with channel_weeks as (
         deals_won,
         revenue_won_rub
     from {{ ref('channel_weekly') }}
+    where {{ restated_rows_only('week_start') }}
 
 ),
 
@@ -34,6 +38,7 @@ cohort_weeks as (
         sum(case when is_won then 1 else 0 end) as deals,
         sum(coalesce(revenue_rub, 0)) as revenue_rub
     from leads
+    where {{ restated_rows_only('week_start') }}
     group by week_start, channel
 
 ),
@@ -46,7 +51,7 @@ activity_weeks as (
         count(*) as deals_won,
         sum(coalesce(revenue_rub, 0)) as revenue_won_rub
     from leads
-    where is_won
+    where is_won and {{ restated_rows_only('won_week_start') }}
     group by won_week_start, channel
 
 ),

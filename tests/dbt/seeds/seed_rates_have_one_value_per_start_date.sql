@@ -1,3 +1,4 @@
+{{ config(meta={'dagster': {'ref': {'name': 'fx_rates'}}}) }}
 -- Two rates starting on the same day leave the rate of that day undefined.
 with fx_rates as (
 

@@ -1,3 +1,4 @@
+{{ config(meta={'dagster': {'ref': {'name': 'utm_sources'}}}) }}
 -- A utm_source mapped twice would count its calls twice; one mapped to a channel missing from
 -- the channels seed would credit calls to a channel no report knows.
 with utm_sources as (
