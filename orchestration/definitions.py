@@ -5,7 +5,6 @@ from __future__ import annotations
 import os
 
 from dagster import AssetSelection, Definitions, ScheduleDefinition, define_asset_job
-from dagster_dbt import DbtCliResource
 
 from orchestration.ingest.assets import ingest_assets, ingest_checks
 from orchestration.publish import publish_assets
@@ -13,7 +12,7 @@ from orchestration.quality import quality_assets, quality_checks
 from orchestration.reports import report_assets, report_jobs, report_sensors
 from orchestration.resources import CallfunnelSettings
 from orchestration.settings import Settings
-from orchestration.transform import DBT_PROJECT, callfunnel_dbt_assets
+from orchestration.transform import DBT_PROJECT, CallfunnelDbtCli, callfunnel_dbt_assets
 
 SETTINGS = Settings.from_env()
 
@@ -50,6 +49,6 @@ defs = Definitions(
         "settings": CallfunnelSettings.from_settings(
             SETTINGS, pin_as_of=bool(os.environ.get("CALLFUNNEL_AS_OF"))
         ),
-        "dbt": DbtCliResource(project_dir=DBT_PROJECT),
+        "dbt": CallfunnelDbtCli(project_dir=DBT_PROJECT),
     },
 )

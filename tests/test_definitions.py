@@ -67,3 +67,27 @@ def test_dbt_tests_are_asset_checks_and_unit_tests_stay_out(dbt_manifest: Path) 
     unit_tests = {test["name"] for test in manifest.get("unit_tests", {}).values()}
     assert unit_tests, "the dbt project should declare unit tests"
     assert not unit_tests & check_names
+
+
+def test_quality_checks_run_in_one_blocking_step_that_can_be_subset(dbt_manifest: Path) -> None:
+    """Each data-quality check is its own asset check on its asset, blocking and evaluated in
+    the one `data_quality_checks` step (a step per check cost Dagster a dozen events each)."""
+    from orchestration.quality.dagster_checks import CHECKS_STEP
+    from orchestration.quality.registry import ALL_CHECKS
+
+    defs, graph = _graph(dbt_manifest)
+    job = defs.resolve_job_def("materialize_everything")
+    steps = set(job.graph.node_names())
+    assert CHECKS_STEP in steps
+    assert not {c.name for c in ALL_CHECKS} & steps
+    expected = {(AssetKey(list(c.asset)), c.name) for c in ALL_CHECKS}
+    found = {(k.asset_key, k.name) for k in graph.asset_check_keys}
+    assert expected <= found
+    checks = next(
+        d
+        for d in defs.asset_checks or []
+        if getattr(d, "node_def", None) and d.node_def.name == CHECKS_STEP
+    )
+    assert checks.can_subset
+    assert all(spec.blocking for spec in checks.check_specs)
+    assert {(s.asset_key, s.name) for s in checks.check_specs} == expected
