@@ -476,8 +476,12 @@ def render_tables(report: dict) -> str:
         f"{m['ram_gb']} GB RAM, {m['cpu_model']} (load average at start "
         f"{m.get('load_average_at_start', 'not recorded')}); DuckDB memory_limit "
         f"{report['settings']['duckdb_memory_limit']}; median of "
-        f"{_repeat_text(report['settings']['repeat'])}. Not run: "
-        f"{', '.join(f'{n:,}' for n in report['not_run']) or 'none'} calls.",
+        f"{_repeat_text(report['settings']['repeat'])}."
+        + (
+            f" Not run: {', '.join(f'{n:,}' for n in report['not_run'])} calls."
+            if report["not_run"]
+            else ""
+        ),
         "",
         "| target | measured | bound | met | at 1M (reported) |",
         "|---|---|---|---|---|",
@@ -509,6 +513,14 @@ def render_tables(report: dict) -> str:
                 f"{_fmt(row['cpu_s'])} | {_fmt(row['peak_rss_mb'])} |"
             )
     lines += ["", "| size | run | " + " | ".join(STAGES) + " |", "|---|---|" + "---|" * len(STAGES)]
+    where = over.get("stages_s") or {}
+    if where:
+        lines.append(
+            "| 1 week, 1k calls | fixed overhead (s) | "
+            + " | ".join(_fmt(where.get(x)) for x in STAGES)
+            + " |"
+        )
+    notes = []
     for size, s in report["sizes"].items():
         for key in ("full_pipeline", "incremental_week"):
             st = s[key]["stages_s"]
@@ -524,13 +536,14 @@ def render_tables(report: dict) -> str:
             + " |"
         )
         peer = s["peer_equals_mart"]
-        lines.append("")
-        lines.append(
+        notes.append(
             f"{int(size):,} calls: pandas peer equals the mart on {', '.join(peer['columns'])} "
             f"over {peer['rows_compared']} (week, channel) rows: **{peer['equal']}**; ratios "
             + ", ".join(f"{k} {_fmt(v)}" for k, v in s["ratios"].items())
             + "."
         )
+    for note in notes:
+        lines += ["", note]
     return "\n".join(lines)
 
 
