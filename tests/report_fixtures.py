@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import math
 from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
@@ -118,7 +119,7 @@ def planted() -> Scenario:
             severity="WARN",
             failed_count=18,
             total_count=90,
-            sample="L-101, L-102",
+            sample=json.dumps(["L-101", "L-102", "L-103", "L-104"]),
         ),
         dict(
             check="tracking_numbers_registered",

@@ -448,3 +448,21 @@ def test_asset_writes_the_report_and_flags_a_run_that_did_not_publish(
         run_config={"ops": {"weekly_report": {"config": {"week": "2026-W46", "language": "ru"}}}},
     )
     assert made_up.success and (data / "reports" / "2026-W46.html").exists()
+
+
+def test_check_samples_read_as_ids_not_json(tmp_path: Path) -> None:
+    """The results file stores a check's sample as a JSON list; the report shows the first ids
+    and marks that there are more, and a check that names no ids shows a dash."""
+    from orchestration.reports.data import sample_text
+
+    assert sample_text('["A-1", "A-2", "A-3", "A-4"]', 40) == "A-1, A-2, A-3 …"
+    assert sample_text('["A-1", "A-2"]', 2) == "A-1, A-2"
+    assert sample_text('["A-1"]', 5) == "A-1 …"
+    assert sample_text("[]", 3) == "" and sample_text(None) == ""
+    assert sample_text("A-1, A-2", 2) == "A-1, A-2"
+
+    for lang in ("ru", "en"):
+        built = render(tmp_path / lang, planted(), lang)
+        for text in (built.files.html.read_text("utf-8"), built.files.markdown.read_text("utf-8")):
+            assert "L-101, L-102, L-103 …" in text
+            assert '["L-101' not in text and "L-104" not in text

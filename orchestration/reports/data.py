@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import json
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
@@ -358,15 +359,45 @@ def _first(row: dict[str, Any], *names: str) -> Any:
     return None
 
 
+# Offending ids a check result shows in the report; the results file keeps the whole sample.
+SAMPLE_SHOWN = 3
+
+
+def sample_text(sample: object, failed_count: object = None) -> str:
+    """A check's sample as the reader sees it: the first ids, comma-separated, "…" when there
+    are more offending rows than shown; "" when the check names none.
+
+    `data_quality_results.sample` holds a JSON list; a plain comma-separated text is taken too.
+    """
+    if sample is None:
+        return ""
+    items: list[str]
+    if isinstance(sample, list | tuple):
+        items = [str(x) for x in sample]
+    else:
+        text = str(sample).strip()
+        try:
+            parsed = json.loads(text) if text.startswith("[") else None
+        except ValueError:
+            parsed = None
+        if isinstance(parsed, list):
+            items = [str(x) for x in parsed]
+        else:
+            items = [x.strip() for x in text.split(",") if x.strip()]
+    shown = items[:SAMPLE_SHOWN]
+    more = len(items) > len(shown) or (
+        isinstance(failed_count, int | float) and failed_count > len(shown) and bool(shown)
+    )
+    return ", ".join(shown) + (" …" if more else "")
+
+
 def _checks(con: duckdb.DuckDBPyConnection) -> list[CheckResult]:
     rows = _rows(con, f"select * from {SCHEMA}.data_quality_results", [])
     results = []
     for row in rows:
         failed = _first(row, "failed_count", "failed", "unexpected_count")
         total = _first(row, "total_count", "total", "element_count")
-        sample = _first(row, "sample", "sample_ids") or ""
-        if isinstance(sample, list | tuple):
-            sample = ", ".join(map(str, sample))
+        sample = sample_text(_first(row, "sample", "sample_ids"), failed)
         results.append(
             CheckResult(
                 check=str(_first(row, "check", "check_name", "name") or "?"),
@@ -375,7 +406,7 @@ def _checks(con: duckdb.DuckDBPyConnection) -> list[CheckResult]:
                 severity=str(_first(row, "severity") or "").upper(),
                 failed_count=None if failed is None else int(failed),
                 total_count=None if total is None else int(total),
-                sample=str(sample),
+                sample=sample,
             )
         )
     results.sort(key=lambda r: (r.passed, r.severity != "ERROR", r.check))

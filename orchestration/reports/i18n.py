@@ -122,6 +122,7 @@ TEXT: dict[str, dict[str, str]] = {
     },
     "checks_title": {"ru": "Проверки качества данных", "en": "Data-quality checks"},
     "check": {"ru": "Проверка", "en": "Check"},
+    "table": {"ru": "Таблица", "en": "Table"},
     "severity": {"ru": "Уровень", "en": "Severity"},
     "failed": {"ru": "Нарушений", "en": "Failing"},
     "sample": {"ru": "Примеры", "en": "Sample"},

@@ -186,6 +186,7 @@ def build_view(
                 "stale_leads",
                 "checks_title",
                 "check",
+                "table",
                 "severity",
                 "failed",
                 "sample",
@@ -429,7 +430,7 @@ def build_view(
                     c.asset,
                     c.severity,
                     loc.integer(c.failed_count) if c.failed_count is not None else loc.none,
-                    c.sample[:80],
+                    c.sample or "—",
                 ],
                 css="error" if c.severity == "ERROR" else "warn",
             )

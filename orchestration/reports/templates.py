@@ -110,7 +110,7 @@ footer { color: #777; font-size: 12px; margin-top: 32px; }
 </table>{% endif %}
 {% if v.dq_message %}<p>{{ v.dq_message }}</p>{% endif %}
 <h3>{{ v.t.checks_title }}</h3>
-{% if v.check_rows %}<table id="checks"><tr><th>{{ v.t.check }}</th><th></th>
+{% if v.check_rows %}<table id="checks"><tr><th>{{ v.t.check }}</th><th>{{ v.t.table }}</th>
 <th>{{ v.t.severity }}</th><th class="n">{{ v.t.failed }}</th><th>{{ v.t.sample }}</th></tr>
 {% for r in v.check_rows %}<tr class="{{ r.css }}"><td>{{ r.cells[0] }}</td>
 <td>{{ r.cells[1] }}</td><td>{{ r.cells[2] }}</td><td class="n">{{ r.cells[3] }}</td>
@@ -242,7 +242,7 @@ _{{ n }}_
 ### {{ v.t.checks_title }}
 
 {% if v.check_rows %}
-| {{ v.t.check }} | | {{ v.t.severity }} | {{ v.t.failed }} | {{ v.t.sample }} |
+| {{ v.t.check }} | {{ v.t.table }} | {{ v.t.severity }} | {{ v.t.failed }} | {{ v.t.sample }} |
 |---|---|---|---:|---|
 {% for r in v.check_rows %}
 | {{ r.cells | join(' | ') }} |
