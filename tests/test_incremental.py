@@ -29,6 +29,9 @@ from tests.conftest import TEST_AS_OF, PipelineRun
 WEEKLY_FOLDERS = ("ad_costs", "calls", "crm_leads", "crm_status_events")
 # Every model built incrementally; the other marts are rebuilt whole on every run.
 INCREMENTAL_MODELS = (
+    "staging.stg_calltracker__calls",
+    "staging.stg_crm__leads",
+    "staging.stg_crm__status_events",
     "intermediate.int_calls_attributed",
     "intermediate.int_crm__status_events_known",
     "intermediate.int_lead_calls",
@@ -80,6 +83,15 @@ class Replay:
         assert proc.returncode == 0, proc.stdout + proc.stderr
 
 
+# Staging tables also record when a run wrote each row, which differs between any two runs.
+RUN_STAMP_COLUMNS = ("staged_at",)
+
+
+def ingestion_stamp() -> str:
+    """`_ingested_at` for a raw file written now: later than every file ingested before."""
+    return datetime.now(UTC).replace(tzinfo=None).isoformat(sep=" ")
+
+
 def copy_raw(source: Path, target: Path, *, drop_last_week: bool = False) -> Path:
     shutil.copytree(source, target)
     if drop_last_week:
@@ -125,7 +137,8 @@ def add_won_event(raw: Path, lead_week: str, name: str) -> str:
                     'won' as status,
                     changed_by,
                     '{name}.csv' as _source_file,
-                    cast(1 as bigint) as _source_line
+                    cast(1 as bigint) as _source_line,
+                    cast('{ingestion_stamp()}' as timestamp) as _ingested_at
                 from read_parquet('{events}', union_by_name = true)
                 where lead_id = ?
                 order by changed_at desc
@@ -135,6 +148,81 @@ def add_won_event(raw: Path, lead_week: str, name: str) -> str:
             [lead_id, changed_at.isoformat(), lead_id],
         )
     return lead_id
+
+
+def weekly_files(raw: Path, folder: str) -> list[Path]:
+    return sorted(p for p in (raw / folder).glob("*.parquet") if p.name[0] != "_")
+
+
+def rewrite(path: Path, select: str, *params: object) -> None:
+    """Replace a raw Parquet file with `select` (over relation `file`, the file as it is)."""
+    temp = path.with_name(f".{path.name}.tmp")
+    with duckdb.connect() as con:
+        con.execute(f"create view file as select * from read_parquet('{path}')")
+        con.execute(f"copy ({select}) to '{temp}' (format parquet)", list(params))
+    temp.replace(path)
+
+
+def plant_copied_call(raw: Path, target: Path) -> str:
+    """Copy the first call of the first weekly file, with another talk time, into `target`, as
+    an export that repeats an older call: the later file's row wins. Returns the call's id."""
+    first = weekly_files(raw, "calls")[0]
+    with duckdb.connect() as con:
+        call_id = con.execute(f"select min(call_id) from read_parquet('{first}')").fetchone()[0]
+    rewrite(
+        target,
+        f"""
+        select * from file
+        union all
+        select * replace (
+            talk_seconds + 100 as talk_seconds,
+            ? as _source_file,
+            cast(1000000 as bigint) as _source_line,
+            (select max(_ingested_at) from file) as _ingested_at
+        )
+        from read_parquet('{first}')
+        where call_id = ?
+        """,
+        target.name.removesuffix(".parquet"),
+        call_id,
+    )
+    return call_id
+
+
+def redeliver_calls(target: Path) -> dict[str, str]:
+    """The landing file `target` was read from arrives again, ingested now: one call is gone,
+    another has a new talk time. Returns their ids and the file's name."""
+    with duckdb.connect() as con:
+        removed, changed = (
+            row[0]
+            for row in con.execute(
+                f"select call_id from read_parquet('{target}') order by call_id limit 2"
+            ).fetchall()
+        )
+    rewrite(
+        target,
+        """
+        select * replace (
+            case when call_id = ? then talk_seconds + 7 else talk_seconds end as talk_seconds,
+            cast(? as timestamp) as _ingested_at
+        )
+        from file
+        where call_id <> ?
+        """,
+        changed,
+        ingestion_stamp(),
+        removed,
+    )
+    return {"removed": removed, "changed": changed, "file": target.name.removesuffix(".parquet")}
+
+
+def staged_call(warehouse: Path, call_id: str) -> tuple | None:
+    with duckdb.connect(warehouse.as_posix(), read_only=True) as con:
+        return con.execute(
+            "select source_file, talk_seconds from staging.stg_calltracker__calls "
+            "where call_id = ?",
+            [call_id],
+        ).fetchone()
 
 
 def differing_rows(left: Path, right: Path, relation: str) -> int:
@@ -156,6 +244,7 @@ def differing_rows(left: Path, right: Path, relation: str) -> int:
         select = ", ".join(
             f'round("{name}", 9)' if kind in ("DOUBLE", "FLOAT") else f'"{name}"'
             for name, kind in columns
+            if name not in RUN_STAMP_COLUMNS
         )
         return con.execute(
             f"select (select count(*) from (select {select} from l.{relation} except all "
@@ -191,23 +280,54 @@ def replay(pipeline: PipelineRun, tmp_path_factory: pytest.TempPathFactory) -> R
 
 @pytest.fixture(scope="module")
 def inside_window(replay: Replay, pipeline: PipelineRun) -> dict:
-    """History of all weeks but the last, then an incremental run; and a full refresh."""
+    """History of all weeks but the last, then an incremental run; and a full refresh.
+
+    The history's file of the week before last repeats an older call; the final data delivers
+    that file again without it (the call's older row counts again), without another call and
+    with a third call changed."""
     history = copy_raw(pipeline.raw_dir, replay.root / "raw_history", drop_last_week=True)
+    # The history's week before last: a file both runs read, inside the window.
+    target = weekly_files(history, "calls")[-2]
+    copied_call = plant_copied_call(history, target)
     incremental = replay.root / "incremental.duckdb"
     replay.dbt(history, incremental, as_of=PREVIOUS_AS_OF)
+    before = replay.root / "history.duckdb"
+    shutil.copy(incremental, before)
 
     final = copy_raw(pipeline.raw_dir, replay.root / "raw_final")
+    redelivered = redeliver_calls(final / "calls" / target.name)
     # Three weeks before the as_of week: maturing, well inside the default window of 8 weeks.
     late_lead = add_won_event(final, "2026-11-02", "late_update_inside")
     replay.dbt(final, incremental)
 
     full = replay.root / "full.duckdb"
     replay.dbt(final, full, "--full-refresh")
-    return {"incremental": incremental, "full": full, "raw": final, "late_lead": late_lead}
+    return {
+        "incremental": incremental,
+        "full": full,
+        "history": before,
+        "raw": final,
+        "late_lead": late_lead,
+        "copied_call": copied_call,
+        **redelivered,
+    }
 
 
 def test_the_late_update_is_a_real_change(inside_window: dict) -> None:
     assert lead_is_won(inside_window["full"], "marts.fct_leads", inside_window["late_lead"])
+
+
+def test_the_redelivered_file_is_a_real_change(inside_window: dict) -> None:
+    """What the equality below covers: a file read again replaces its rows, and a key it no
+    longer holds falls back to another file's row or leaves staging."""
+    history, full = inside_window["history"], inside_window["full"]
+    copied, redelivered = inside_window["copied_call"], inside_window["file"]
+    assert staged_call(history, copied)[0] == redelivered
+    assert staged_call(full, copied)[0] != redelivered
+    assert staged_call(history, inside_window["removed"]) is not None
+    assert staged_call(full, inside_window["removed"]) is None
+    changed = inside_window["changed"]
+    assert staged_call(full, changed)[1] == staged_call(history, changed)[1] + 7
 
 
 def test_incremental_run_equals_full_refresh_inside_the_window(inside_window: dict) -> None:
@@ -272,8 +392,12 @@ def test_the_restated_weeks_read_the_history_before_the_window(short_window: dic
     assert count(before, LEADS_WITH_A_CALL_BEFORE_THE_WINDOW) > 0
     for sql in (REPEAT_CALLERS_FROM_BEFORE_THE_WINDOW, LEADS_WITH_A_CALL_BEFORE_THE_WINDOW):
         assert count(warehouse, sql) == count(before, sql)
+    holding_the_late_event = {
+        "staging.stg_crm__status_events",
+        "intermediate.int_crm__status_events_known",
+    }
     for relation in INCREMENTAL_MODELS:
-        if relation != "intermediate.int_crm__status_events_known":  # holds the late event
+        if relation not in holding_the_late_event:
             assert differing_rows(before, warehouse, relation) == 0, relation
 
 

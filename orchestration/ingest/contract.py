@@ -134,9 +134,12 @@ class Source:
 
 # Added to every raw-zone row: where it came from. `_source_line` is the physical line in the
 # landing file (the header is line 1), so the key rule "later file, then later line" is exact.
+# `_ingested_at` (UTC, one value per file, later for every file read later) lets the staging
+# models read only the files ingested since their last run.
 RAW_METADATA_COLUMNS: tuple[tuple[str, str], ...] = (
     ("_source_file", "VARCHAR"),
     ("_source_line", "BIGINT"),
+    ("_ingested_at", "TIMESTAMP"),
 )
 
 # Every quarantine Parquet file has these columns.

@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 from collections import Counter
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -156,6 +156,21 @@ def _now() -> str:
     return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
+_last_stamp = datetime.min
+
+
+def _ingestion_stamp() -> datetime:
+    """UTC time a file's reading starts (naive, microseconds), later than any earlier stamp.
+
+    Every raw row of the file carries it as `_ingested_at`; a staging model reads only files
+    stamped after the newest it holds, so two files must never share a stamp.
+    """
+    global _last_stamp
+    now = datetime.now(UTC).replace(tzinfo=None)
+    _last_stamp = max(now, _last_stamp + timedelta(microseconds=1))
+    return _last_stamp
+
+
 def _missing_columns(source: Source, names: tuple[str, ...]) -> None:
     missing = [c for c in source.required_columns if c not in names]
     if missing:
@@ -183,7 +198,7 @@ def _load_file(
     quarantine = AtomicParquetWriter(
         settings.quarantine_dir / source.folder / target, QUARANTINE_SCHEMA
     )
-    validator = BatchValidator(source, header.names, path.name, con, phones)
+    validator = BatchValidator(source, header.names, path.name, con, phones, _ingestion_stamp())
     read = accepted = rejected = 0
     try:
         for batch in read_batches(path, header, block_size=block_size):

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from collections import Counter
 from collections.abc import Collection
+from datetime import datetime
 
 import duckdb
 import pyarrow as pa
@@ -139,7 +140,9 @@ def _check(source: Source, col: Column) -> str | None:
     return "CASE " + " ".join(arms) + " END"
 
 
-def build_sql(source: Source, present: Collection[str], file_name: str) -> str:
+def build_sql(
+    source: Source, present: Collection[str], file_name: str, ingested_at: datetime
+) -> str:
     """SELECT over relation `batch` giving raw-zone columns, the reject reason and raw record.
 
     `batch` holds, per contract column in the file, `__t_<name>` (trimmed text) and `__r_<name>`
@@ -174,6 +177,7 @@ def build_sql(source: Source, present: Collection[str], file_name: str) -> str:
             )
     outputs.append(f"{_literal(file_name)} AS _source_file")
     outputs.append(f"{_ident(LINE_COLUMN)}")
+    outputs.append(f"TIMESTAMP {_literal(ingested_at.isoformat(sep=' '))} AS _ingested_at")
     pairs = ", ".join(
         f"{_literal(c.name)}, {_raw(c.name)}" for c in source.columns if c.name in present
     )
@@ -208,13 +212,14 @@ class BatchValidator:
         file_name: str,
         con: duckdb.DuckDBPyConnection,
         phones: PhoneBook,
+        ingested_at: datetime,
     ) -> None:
         self.source = source
         self.file_name = file_name
         self.present = [c.name for c in source.columns if c.name in set(header)]
         self.con = con
         self.phones = phones
-        self.sql = build_sql(source, self.present, file_name)
+        self.sql = build_sql(source, self.present, file_name, ingested_at)
         self.schema = raw_schema(source)
         self.reasons: Counter[str] = Counter()
 

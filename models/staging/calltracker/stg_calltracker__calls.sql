@@ -1,3 +1,33 @@
+{{
+    config(
+        materialized='incremental',
+        incremental_strategy='latest_version',
+        unique_key='call_id',
+        on_schema_change='fail',
+    )
+}}
+
+{%- set columns = [
+    'call_id',
+    'started_at',
+    'direction',
+    'tracking_number',
+    'caller_number',
+    'caller_key',
+    'call_status',
+    'wait_seconds',
+    'talk_seconds',
+    'utm_source',
+    'utm_medium',
+    'utm_campaign',
+    'utm_content',
+    'session_id',
+    'manager_id',
+    'source_file',
+    'source_line',
+    'ingested_at',
+] %}
+
 with source as (
 
     select * from {{ source('calltracker', 'calls') }}
@@ -23,29 +53,19 @@ renamed as (
         {{ dbt.safe_cast('session_id', dbt.type_string()) }} as session_id,
         {{ dbt.safe_cast('manager_id', dbt.type_string()) }} as manager_id,
         {{ dbt.safe_cast('_source_file', dbt.type_string()) }} as source_file,
-        {{ dbt.safe_cast('_source_line', dbt.type_bigint()) }} as source_line
+        {{ dbt.safe_cast('_source_line', dbt.type_bigint()) }} as source_line,
+        {{ dbt.safe_cast('_ingested_at', dbt.type_timestamp()) }} as ingested_at
     from source
 
 ),
 
-ranked_versions as (
-
-    select
-        *,
-        row_number() over (
-            partition by call_id
-            order by source_file desc, source_line desc
-        ) as version_rank
-    from renamed
-
-),
-
-latest_versions as (
-
-    select * from ranked_versions
-    where version_rank = 1
-
-)
+{{ latest_version_ctes(
+    typed='renamed',
+    source_relation=source('calltracker', 'calls'),
+    key='call_id',
+    order_by='source_file desc, source_line desc',
+    columns=columns,
+) }}
 
 select
     call_id,
@@ -64,5 +84,7 @@ select
     session_id,
     manager_id,
     source_file,
-    source_line
+    source_line,
+    ingested_at,
+    {{ staged_at() }} as staged_at
 from latest_versions

@@ -1,3 +1,30 @@
+{{
+    config(
+        materialized='incremental',
+        incremental_strategy='latest_version',
+        unique_key='lead_id',
+        on_schema_change='fail',
+    )
+}}
+
+{%- set columns = [
+    'lead_id',
+    'created_at',
+    'contact_phone',
+    'contact_key',
+    'call_id',
+    'manager_id',
+    'call_outcome',
+    'quality_score',
+    'refusal_reason',
+    'amount',
+    'currency',
+    'updated_at',
+    'source_file',
+    'source_line',
+    'ingested_at',
+] %}
+
 with source as (
 
     select * from {{ source('crm', 'leads') }}
@@ -20,29 +47,19 @@ renamed as (
         {{ dbt.safe_cast('currency', dbt.type_string()) }} as currency,
         {{ dbt.safe_cast('updated_at', dbt.type_timestamp()) }} as updated_at,
         {{ dbt.safe_cast('_source_file', dbt.type_string()) }} as source_file,
-        {{ dbt.safe_cast('_source_line', dbt.type_bigint()) }} as source_line
+        {{ dbt.safe_cast('_source_line', dbt.type_bigint()) }} as source_line,
+        {{ dbt.safe_cast('_ingested_at', dbt.type_timestamp()) }} as ingested_at
     from source
 
 ),
 
-ranked_versions as (
-
-    select
-        *,
-        row_number() over (
-            partition by lead_id
-            order by updated_at desc, source_file desc, source_line desc
-        ) as version_rank
-    from renamed
-
-),
-
-latest_versions as (
-
-    select * from ranked_versions
-    where version_rank = 1
-
-)
+{{ latest_version_ctes(
+    typed='renamed',
+    source_relation=source('crm', 'leads'),
+    key='lead_id',
+    order_by='updated_at desc, source_file desc, source_line desc',
+    columns=columns,
+) }}
 
 select
     lead_id,
@@ -58,5 +75,7 @@ select
     currency,
     updated_at,
     source_file,
-    source_line
+    source_line,
+    ingested_at,
+    {{ staged_at() }} as staged_at
 from latest_versions

@@ -1,3 +1,23 @@
+{{
+    config(
+        materialized='incremental',
+        incremental_strategy='latest_version',
+        unique_key='event_id',
+        on_schema_change='fail',
+    )
+}}
+
+{%- set columns = [
+    'event_id',
+    'lead_id',
+    'changed_at',
+    'status',
+    'changed_by',
+    'source_file',
+    'source_line',
+    'ingested_at',
+] %}
+
 with source as (
 
     select * from {{ source('crm', 'status_events') }}
@@ -13,29 +33,19 @@ renamed as (
         {{ dbt.safe_cast('status', dbt.type_string()) }} as status,
         {{ dbt.safe_cast('changed_by', dbt.type_string()) }} as changed_by,
         {{ dbt.safe_cast('_source_file', dbt.type_string()) }} as source_file,
-        {{ dbt.safe_cast('_source_line', dbt.type_bigint()) }} as source_line
+        {{ dbt.safe_cast('_source_line', dbt.type_bigint()) }} as source_line,
+        {{ dbt.safe_cast('_ingested_at', dbt.type_timestamp()) }} as ingested_at
     from source
 
 ),
 
-ranked_versions as (
-
-    select
-        *,
-        row_number() over (
-            partition by event_id
-            order by source_file desc, source_line desc
-        ) as version_rank
-    from renamed
-
-),
-
-latest_versions as (
-
-    select * from ranked_versions
-    where version_rank = 1
-
-)
+{{ latest_version_ctes(
+    typed='renamed',
+    source_relation=source('crm', 'status_events'),
+    key='event_id',
+    order_by='source_file desc, source_line desc',
+    columns=columns,
+) }}
 
 select
     event_id,
@@ -44,5 +54,7 @@ select
     status,
     changed_by,
     source_file,
-    source_line
+    source_line,
+    ingested_at,
+    {{ staged_at() }} as staged_at
 from latest_versions
