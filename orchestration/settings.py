@@ -31,6 +31,16 @@ def duckdb_memory_limit() -> str:
     return value or DEFAULT_DUCKDB_MEMORY_LIMIT
 
 
+def ingest_threads() -> int:
+    """Landing files of one source read at once (`CALLFUNNEL_INGEST_THREADS`; default: cores)."""
+    value = os.environ.get("CALLFUNNEL_INGEST_THREADS", "").strip()
+    if not value:
+        return max(1, os.cpu_count() or 1)
+    if not value.isdigit() or int(value) < 1:
+        raise ValueError(f"CALLFUNNEL_INGEST_THREADS={value!r} is not a positive whole number")
+    return int(value)
+
+
 def parse_as_of(value: str | None, tz: ZoneInfo) -> datetime:
     """Parse CALLFUNNEL_AS_OF (ISO date or timestamp; no offset = business time) to aware UTC."""
     if not value:

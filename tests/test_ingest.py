@@ -164,6 +164,43 @@ def test_timestamps_with_and_without_offset_are_stored_in_utc(cfg: Settings) -> 
     }
 
 
+def test_files_read_in_parallel_give_what_one_thread_gives(tmp_path: Path) -> None:
+    """Four files, two threads: the same rows (time zone, phones, keys, rejects) as one thread,
+    and each file its own ingestion stamp."""
+    results = {}
+    for threads in (1, 2):
+        cfg = make_settings(tmp_path / f"threads_{threads}")
+        for n in range(4):
+            land(
+                cfg,
+                "calls",
+                f"calls_{n}.csv",
+                calls_file(
+                    call(f"c{n}a", started_at=f"2026-01-0{n + 5} 10:00:00"),
+                    call(f"c{n}b", caller=f"8 916 123-45-6{n}", talk="-1"),
+                    call(f"c{n}c", caller="+44 20 7946 0958"),
+                ),
+            )
+        result = ingest_source(CALLS, cfg, threads=threads)
+        assert [f.name for f in result.files] == [f"calls_{n}.csv" for n in range(4)]
+        rows = {
+            n: (
+                raw_rows(cfg, "calls", f"calls_{n}.csv"),
+                quarantine_rows(cfg, "calls", f"calls_{n}.csv"),
+            )
+            for n in range(4)
+        }
+        stamps = {r["_ingested_at"] for raw, _ in rows.values() for r in raw}
+        assert len(stamps) == 4
+        results[threads] = {
+            n: ([{k: v for k, v in r.items() if k != "_ingested_at"} for r in raw], rejected)
+            for n, (raw, rejected) in rows.items()
+        }
+    assert results[2] == results[1]
+    assert results[2][3][0][0]["started_at"] == datetime(2026, 1, 8, 7, 0)  # Moscow is UTC+3
+    assert all(len(rejected) == 1 for _, rejected in results[2].values())
+
+
 def test_business_time_zone_comes_from_settings(tmp_path: Path) -> None:
     cfg = make_settings(tmp_path, timezone="Asia/Yekaterinburg")  # UTC+5
     land(cfg, "calls", "calls_1.csv", calls_file(call("c1", started_at="2026-01-05 10:00:00")))

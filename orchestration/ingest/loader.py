@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import logging
+import threading
 from collections import Counter
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -34,8 +36,8 @@ from orchestration.ingest.reader import (
     read_batches,
     read_header,
 )
-from orchestration.ingest.validate import BatchValidator, connect
-from orchestration.settings import Settings
+from orchestration.ingest.validate import BatchValidator, connect, set_timezone
+from orchestration.settings import Settings, ingest_threads
 
 LOADED = "loaded"
 BAD_FILE = "bad_file"
@@ -157,6 +159,7 @@ def _now() -> str:
 
 
 _last_stamp = datetime.min
+_stamp_lock = threading.Lock()
 
 
 def _ingestion_stamp() -> datetime:
@@ -166,9 +169,10 @@ def _ingestion_stamp() -> datetime:
     stamped after the newest it holds, so two files must never share a stamp.
     """
     global _last_stamp
-    now = datetime.now(UTC).replace(tzinfo=None)
-    _last_stamp = max(now, _last_stamp + timedelta(microseconds=1))
-    return _last_stamp
+    with _stamp_lock:
+        now = datetime.now(UTC).replace(tzinfo=None)
+        _last_stamp = max(now, _last_stamp + timedelta(microseconds=1))
+        return _last_stamp
 
 
 def _missing_columns(source: Source, names: tuple[str, ...]) -> None:
@@ -231,8 +235,14 @@ def ingest_source(
     settings: Settings,
     log: Log | None = None,
     block_size: int = DEFAULT_BLOCK_SIZE,
+    threads: int | None = None,
 ) -> SourceResult:
-    """Ingest every new or changed landing file of one source; unchanged files are skipped."""
+    """Ingest every new or changed landing file of one source; unchanged files are skipped.
+
+    New and changed files are read `threads` at a time (default `CALLFUNNEL_INGEST_THREADS`),
+    each thread with its own DuckDB cursor and phone book; results, manifest entries and log
+    lines follow the files' name order.
+    """
     log = log or _default_log
     landing = settings.landing_dir / source.folder
     result = SourceResult(
@@ -242,25 +252,52 @@ def ingest_source(
     )
     ensure_schema_files(source, settings.raw_dir, settings.quarantine_dir)
     known = read_manifest(settings.raw_dir).get(source.name, {})
+    pending: dict[str, tuple[Path, str, int]] = {}
+    outcomes: dict[str, FileResult] = {}
+    paths = landing_files(landing)
+    for path in paths:
+        sha256, size = file_digest(path)
+        previous = known.get(path.name)
+        if _unchanged(previous, sha256, size, result, path.name):
+            outcomes[path.name] = FileResult.from_manifest(path.name, previous)
+        else:
+            pending[path.name] = (path, sha256, size)
     con = connect(settings.timezone)
-    phones = PhoneBook(settings.default_region, settings.hash_secret, con=con)
+    local = threading.local()
+    cursors: list[duckdb.DuckDBPyConnection] = []
+    cursors_lock = threading.Lock()
+
+    def ingest(job: tuple[Path, str, int]) -> FileResult:
+        if not hasattr(local, "con"):
+            with cursors_lock:
+                local.con = set_timezone(con.cursor(), settings.timezone)
+                cursors.append(local.con)
+            local.phones = PhoneBook(settings.default_region, settings.hash_secret, con=local.con)
+        path, sha256, size = job
+        return _ingest_file(
+            source, path, sha256, size, settings, local.con, local.phones, block_size
+        )
+
+    workers = max(1, min(threads or ingest_threads(), len(pending)))
     try:
-        for path in landing_files(landing):
-            sha256, size = file_digest(path)
-            previous = known.get(path.name)
-            if _unchanged(previous, sha256, size, result, path.name):
-                file_result = FileResult.from_manifest(path.name, previous)
-            else:
-                file_result = _ingest_file(
-                    source, path, sha256, size, settings, con, phones, block_size
-                )
+        with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="ingest") as pool:
+            for file_result in pool.map(ingest, pending.values()):
                 record_file(
-                    settings.raw_dir, source.name, path.name, file_result.manifest_entry(_now())
+                    settings.raw_dir,
+                    source.name,
+                    file_result.name,
+                    file_result.manifest_entry(_now()),
                 )
-            result.files.append(file_result)
-            _log_file(log, source, file_result)
+                outcomes[file_result.name] = file_result
+                _log_file(log, source, file_result)
     finally:
+        for cursor in cursors:
+            cursor.close()
         con.close()
+    for path in paths:
+        result.files.append(outcomes[path.name])
+        if path.name not in pending:
+            _log_file(log, source, outcomes[path.name])
     log.info(
         f"{source.name}: {len(result.loaded)} file(s) loaded, {len(result.skipped)} unchanged, "
         f"{len(result.bad_files)} bad; rows read {result.rows_read}, accepted "

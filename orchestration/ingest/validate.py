@@ -198,6 +198,12 @@ def build_sql(
 def connect(timezone: str, memory_limit: str | None = None) -> duckdb.DuckDBPyConnection:
     """In-memory DuckDB for validation; offset-less timestamps are read in the business zone."""
     con = duckdb.connect(":memory:", config={"memory_limit": memory_limit or duckdb_memory_limit()})
+    return set_timezone(con, timezone)
+
+
+def set_timezone(con: duckdb.DuckDBPyConnection, timezone: str) -> duckdb.DuckDBPyConnection:
+    """Read offset-less timestamps in `timezone` on this connection (a session setting: each
+    cursor needs its own)."""
     con.execute(f"SET TimeZone = {_literal(timezone)}")
     return con
 
