@@ -46,6 +46,8 @@ PARTITION_FILE = "data.parquet"
 FINGERPRINTS_FILE = "_fingerprints.json"
 # Hive's name for the partition of null keys.
 NULL_PARTITION = "__HIVE_DEFAULT_PARTITION__"
+# Folder key of the partitioned COPY that writes many weeks at once (never a mart column).
+_PART_KEY = "__callfunnel_week"
 
 
 class PublishError(RuntimeError):
@@ -262,6 +264,45 @@ def _copy_partition(con: duckdb.DuckDBPyConnection, relation: str, week: str, ta
     )
 
 
+def _copy_partitions(
+    con: duckdb.DuckDBPyConnection,
+    relation: str,
+    weeks: list[str],
+    table: str,
+    parquet_temp: Callable[[str], Path],
+) -> None:
+    """Write each of `weeks` to `parquet_temp("<table>/<week>")`.
+
+    Many weeks (a full build, a changed schema) are written by one partitioned COPY, one scan of
+    the table instead of one per week; a week that comes out in more than one file, the rows
+    without a week, and a single week are written by a COPY of their own.
+    """
+    dated = [week for week in weeks if week != NULL_PARTITION]
+    single = [week for week in weeks if week == NULL_PARTITION]
+    if len(dated) > 1:
+        parts = parquet_temp(f"{table}/_weeks")
+        shutil.rmtree(parts, ignore_errors=True)
+        listed = ", ".join(f"date {_literal(week)}" for week in dated)
+        try:
+            con.execute(
+                f"copy (select *, strftime({PARTITION_COLUMN}, '%Y-%m-%d') as {_PART_KEY} "
+                f"from {relation} where {PARTITION_COLUMN} in ({listed})) to {_literal(parts)} "
+                f"(format parquet, compression zstd, partition_by ({_PART_KEY}))"
+            )
+            for week in dated:
+                files = sorted((parts / f"{_PART_KEY}={week}").glob("*.parquet"))
+                if len(files) == 1:
+                    os.replace(files[0], parquet_temp(f"{table}/{week}"))
+                else:
+                    single.append(week)
+        finally:
+            shutil.rmtree(parts, ignore_errors=True)
+    else:
+        single.extend(dated)
+    for week in single:
+        _copy_partition(con, relation, week, parquet_temp(f"{table}/{week}"))
+
+
 def _columns(con: duckdb.DuckDBPyConnection, database: str, table: str) -> list[tuple]:
     return con.execute(
         "select column_name, data_type, is_nullable from duckdb_columns() "
@@ -348,8 +389,7 @@ def _write_copies(
                 folder = parquet_temp(table).parent / table
                 plan = _plan_partitions(con, relation, folder, patched.get(table))
                 folder.mkdir(exist_ok=True)
-                for week in plan.write:
-                    _copy_partition(con, relation, week, parquet_temp(f"{table}/{week}"))
+                _copy_partitions(con, relation, plan.write, table, parquet_temp)
                 plans[table] = plan
                 continue
             con.execute(

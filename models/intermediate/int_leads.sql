@@ -52,8 +52,16 @@ calls as (
 
 status_events as (
 
-    -- every event of the leads being built, however old
-    select * from {{ ref('int_crm__status_events_known') }}
+    -- every event of the leads being built, however old: only the columns read below
+    select
+        lead_id,
+        event_id,
+        changed_at,
+        status,
+        stage_order,
+        is_won,
+        is_lost
+    from {{ ref('int_crm__status_events_known') }}
     {%- if is_incremental() %}
         where lead_id in (select leads.lead_id from leads)
     {%- endif %}
@@ -80,12 +88,15 @@ fx_rates as (
 
 events_in_order as (
 
+    -- Every window function shares one partitioning and ordering, so the events are sorted
+    -- once, and one CTE reads the result, so it streams instead of being stored. Event ids are
+    -- unique and changed_at is required at ingestion: the order is total.
     select
         *,
-        row_number() over (
+        lead(event_id) over (
             partition by lead_id
-            order by changed_at desc, event_id desc
-        ) as recency_rank,
+            order by changed_at, event_id
+        ) is null as is_latest_event,
         lag(status) over (
             partition by lead_id
             order by changed_at, event_id
@@ -101,8 +112,39 @@ events_in_order as (
         lag(stage_order) over (
             partition by lead_id
             order by changed_at, event_id
-        ) as previous_stage_order
+        ) as previous_stage_order,
+        max(stage_order) over (
+            partition by lead_id
+            order by changed_at, event_id
+            rows between unbounded preceding and 1 preceding
+        ) as highest_earlier_stage_order,
+        max(stage_order) over (
+            partition by lead_id
+            order by changed_at, event_id
+            rows between unbounded preceding and unbounded following
+        ) as highest_stage_order,
+        sum(case when is_won or is_lost then 1 else 0 end) over (
+            partition by lead_id
+            order by changed_at, event_id
+            rows between 1 following and unbounded following
+        ) as later_terminal_events
     from status_events
+
+),
+
+events_with_roles as (
+
+    select
+        *,
+        -- the latest won or lost event decides whether the lead is won or lost
+        (is_won or is_lost) and coalesce(later_terminal_events, 0) = 0 as is_latest_terminal,
+        -- the furthest stage is the first event that reached the lead's highest stage order
+        stage_order = highest_stage_order
+        and (
+            highest_earlier_stage_order is null
+            or stage_order > highest_earlier_stage_order
+        ) as is_furthest_stage
+    from events_in_order
 
 ),
 
@@ -130,65 +172,14 @@ event_summary as (
         ) as reopen_count,
         sum(
             case when stage_order < previous_stage_order then 1 else 0 end
-        ) as stage_step_back_count
-    from events_in_order
+        ) as stage_step_back_count,
+        -- one latest event, at most one latest terminal event and one furthest stage per lead
+        max(case when is_latest_event then status end) as current_status,
+        max(case when is_furthest_stage then status end) as furthest_stage,
+        max(case when is_latest_terminal and is_won then 1 else 0 end) = 1 as is_won,
+        max(case when is_latest_terminal and is_lost then 1 else 0 end) = 1 as is_lost
+    from events_with_roles
     group by lead_id
-
-),
-
-current_statuses as (
-
-    select
-        lead_id,
-        status
-    from events_in_order
-    where recency_rank = 1
-
-),
-
-ranked_terminal_events as (
-
-    select
-        lead_id,
-        is_won,
-        is_lost,
-        row_number() over (
-            partition by lead_id
-            order by changed_at desc, event_id desc
-        ) as recency_rank
-    from status_events
-    where is_won or is_lost
-
-),
-
-latest_terminal_events as (
-
-    select * from ranked_terminal_events
-    where recency_rank = 1
-
-),
-
-ranked_stages as (
-
-    select
-        lead_id,
-        status,
-        row_number() over (
-            partition by lead_id
-            order by stage_order desc, changed_at asc, event_id asc
-        ) as stage_rank
-    from status_events
-    where stage_order is not null
-
-),
-
-furthest_stages as (
-
-    select
-        lead_id,
-        status
-    from ranked_stages
-    where stage_rank = 1
 
 ),
 
@@ -206,15 +197,15 @@ leads_with_outcome as (
         lead_calls.link_rule,
         coalesce(calls.channel, 'unattributed') as channel,
         calls.campaign,
-        coalesce(current_statuses.status, 'new') as current_status,
-        coalesce(furthest_stages.status, 'new') as furthest_stage,
-        coalesce(latest_terminal_events.is_won, false) as is_won,
-        coalesce(latest_terminal_events.is_lost, false) as is_lost,
+        coalesce(event_summary.current_status, 'new') as current_status,
+        coalesce(event_summary.furthest_stage, 'new') as furthest_stage,
+        coalesce(event_summary.is_won, false) as is_won,
+        coalesce(event_summary.is_lost, false) as is_lost,
         case
-            when latest_terminal_events.is_won then event_summary.last_won_entry_at
+            when event_summary.is_won then event_summary.last_won_entry_at
         end as won_at,
         case
-            when latest_terminal_events.is_lost then event_summary.last_lost_entry_at
+            when event_summary.is_lost then event_summary.last_lost_entry_at
         end as lost_at,
         coalesce(event_summary.status_event_count, 0) as status_event_count,
         event_summary.status_event_count is not null as has_status_events,
@@ -239,12 +230,6 @@ leads_with_outcome as (
         on lead_calls.call_id = calls.call_id
     left join event_summary
         on leads.lead_id = event_summary.lead_id
-    left join current_statuses
-        on leads.lead_id = current_statuses.lead_id
-    left join latest_terminal_events
-        on leads.lead_id = latest_terminal_events.lead_id
-    left join furthest_stages
-        on leads.lead_id = furthest_stages.lead_id
     left join refusal_reasons
         on leads.refusal_reason = refusal_reasons.refusal_reason
 
