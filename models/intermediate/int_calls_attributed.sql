@@ -11,21 +11,12 @@
     several others would be materialised whole (every column of every call) by DuckDB. -#}
 {%- set staged_calls = ref('stg_calltracker__calls') -%}
 
-{#- The calls an incremental run restates; every call on a full build. -#}
-{%- set restated_calls_only -%}
-    {%- if is_incremental() -%}
-        started_at >= {{ dbt.dateadd('day', -1, restatement_window_start()) }}
-    {%- else -%}
-        1 = 1
-    {%- endif -%}
-{%- endset -%}
-
 with calls_to_restate as (
 
     -- an incremental run restates the calls of the window's weeks only; started_at is UTC, so
     -- a day's margin keeps the window's first business-time hours (the week is checked below)
     select * from {{ staged_calls }}
-    where {{ restated_calls_only }}
+    {{ in_restatement_window('started_at', margin_days=1) }}
 
 ),
 
@@ -153,7 +144,7 @@ restated_inbound_calls as (
     where
         direction = 'inbound'
         and caller_key is not null
-        and {{ restated_calls_only }}
+        and {{ restated_since('started_at', margin_days=1) }}
 
 ),
 

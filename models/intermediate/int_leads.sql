@@ -14,9 +14,7 @@ with staged_leads as (
 
     -- created_at is UTC: a day's margin keeps the window's first business-time hours
     select * from {{ ref('stg_crm__leads') }}
-    {%- if is_incremental() %}
-        where created_at >= {{ dbt.dateadd('day', -1, restatement_window_start()) }}
-    {%- endif %}
+    {{ in_restatement_window('created_at', margin_days=1) }}
 
 ),
 

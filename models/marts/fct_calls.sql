@@ -19,9 +19,7 @@ lead_calls as (
 
     -- call_started_at is UTC: a day's margin keeps the window's first business-time hours
     select * from {{ ref('int_lead_calls') }}
-    {%- if is_incremental() %}
-        where call_started_at >= {{ dbt.dateadd('day', -1, restatement_window_start()) }}
-    {%- endif %}
+    {{ in_restatement_window('call_started_at', margin_days=1) }}
 
 ),
 

@@ -10,8 +10,9 @@
       from every file, and a key no file holds any more is removed.
 
     `latest_version_ctes(typed, source_relation, key, order_by, columns)` writes the CTEs that
-    end in `latest_versions`, one row per key: `typed` is the CTE of typed source rows (with
-    `source_file` and `ingested_at`), `order_by` ranks a key's versions, best first. The
+    end in `latest_versions`, one row per key with `columns` and `staged_at`: `typed` is the CTE
+    of typed source rows (with `source_file` and `ingested_at`), `order_by` ranks a key's
+    versions, best first. The
     incremental strategy `latest_version` below replaces the table's rows of those keys.
     Plain SQL: the run-time lookups use run_query, which every adapter has. -#}
 
@@ -30,7 +31,10 @@ ranked_versions as (
 
 latest_versions as (
 
-    select * from ranked_versions
+    select
+        {{ columns | join(', ') }},
+        {{ staged_at() }} as staged_at
+    from ranked_versions
     where version_rank = 1
 
 )
@@ -139,7 +143,9 @@ ranked_versions as (
 
 latest_versions as (
 
-    select {{ columns | join(', ') }}
+    select
+        {{ columns | join(', ') }},
+        {{ staged_at() }} as staged_at
     from ranked_versions
     where version_rank = 1
     {%- if replaced_files %}
@@ -148,8 +154,9 @@ latest_versions as (
     -- which the strategy deletes from the table and does not insert.
     select
         {%- for column in columns %}
-        {% if column == 'source_file' %}cast(null as {{ dbt.type_string() }}) as source_file{% else %}{{ column }}{% endif %}{{ "," if not loop.last }}
+        {% if column == 'source_file' %}cast(null as {{ dbt.type_string() }}) as source_file{% else %}{{ column }}{% endif %},
         {%- endfor %}
+        {{ staged_at() }} as staged_at
     from replaced_rows
     where {{ key }} not in (select ranked_versions.{{ key }} from ranked_versions)
     {%- endif %}

@@ -18,9 +18,26 @@
 {%- endmacro %}
 
 
+{#- The condition of the rows an incremental run restates (`date_column` from the window's
+    start on), `1 = 1` on a full build. `margin_days` reaches that many days earlier: a UTC
+    timestamp column needs a day to cover the window's first business-time hours (the week is
+    checked on the business date later). -#}
+{% macro restated_since(date_column, margin_days=0) -%}
+    {%- if is_incremental() -%}
+        {%- set start = restatement_window_start() -%}
+        {%- if margin_days -%}
+            {%- set start = dbt.dateadd('day', -1 * margin_days, start) -%}
+        {%- endif -%}
+        {{ date_column }} >= {{ start }}
+    {%- else -%}
+        1 = 1
+    {%- endif -%}
+{%- endmacro %}
+
+
 {#- `where`/`and` clause limiting an incremental run to the window; nothing on a full build. -#}
-{% macro in_restatement_window(date_column, keyword='where') -%}
+{% macro in_restatement_window(date_column, keyword='where', margin_days=0) -%}
     {%- if is_incremental() %}
-        {{ keyword }} {{ date_column }} >= {{ restatement_window_start() }}
+        {{ keyword }} {{ restated_since(date_column, margin_days) }}
     {%- endif -%}
 {%- endmacro %}

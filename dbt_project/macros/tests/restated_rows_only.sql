@@ -15,8 +15,9 @@
 
     `restated_rows_only()` without a column uses the tested model's own `meta.restated_by`, the
     column its `restatement_window` strategy rewrites by (a staging model built with the
-    `latest_version` strategy: the rows its last run wrote, by `staged_at`); a model that is not incremental (or
-    names no such column) is rebuilt whole every run, so its tests read every row. The form with
+    `latest_version` strategy: the rows its last run wrote, by `staged_at`); a model that is
+    not incremental (or names no such column) is rebuilt whole every run, so its tests read
+    every row. The form with
     a column is for models rebuilt whole from incremental ones week by week (their older weeks
     come from weeks the run did not rewrite). -#}
 

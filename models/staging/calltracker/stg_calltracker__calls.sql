@@ -7,6 +7,7 @@
     )
 }}
 
+{#- The model's columns, in order; `latest_versions` adds staged_at. -#}
 {%- set columns = [
     'call_id',
     'started_at',
@@ -67,24 +68,4 @@ renamed as (
     columns=columns,
 ) }}
 
-select
-    call_id,
-    started_at,
-    direction,
-    tracking_number,
-    caller_number,
-    caller_key,
-    call_status,
-    wait_seconds,
-    talk_seconds,
-    utm_source,
-    utm_medium,
-    utm_campaign,
-    utm_content,
-    session_id,
-    manager_id,
-    source_file,
-    source_line,
-    ingested_at,
-    {{ staged_at() }} as staged_at
-from latest_versions
+select * from latest_versions

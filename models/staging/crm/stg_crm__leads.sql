@@ -7,6 +7,7 @@
     )
 }}
 
+{#- The model's columns, in order; `latest_versions` adds staged_at. -#}
 {%- set columns = [
     'lead_id',
     'created_at',
@@ -61,21 +62,4 @@ renamed as (
     columns=columns,
 ) }}
 
-select
-    lead_id,
-    created_at,
-    contact_phone,
-    contact_key,
-    call_id,
-    manager_id,
-    call_outcome,
-    quality_score,
-    refusal_reason,
-    amount,
-    currency,
-    updated_at,
-    source_file,
-    source_line,
-    ingested_at,
-    {{ staged_at() }} as staged_at
-from latest_versions
+select * from latest_versions

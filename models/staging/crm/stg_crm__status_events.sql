@@ -7,6 +7,7 @@
     )
 }}
 
+{#- The model's columns, in order; `latest_versions` adds staged_at. -#}
 {%- set columns = [
     'event_id',
     'lead_id',
@@ -47,14 +48,4 @@ renamed as (
     columns=columns,
 ) }}
 
-select
-    event_id,
-    lead_id,
-    changed_at,
-    status,
-    changed_by,
-    source_file,
-    source_line,
-    ingested_at,
-    {{ staged_at() }} as staged_at
-from latest_versions
+select * from latest_versions
