@@ -240,8 +240,9 @@ def ingest_source(
     """Ingest every new or changed landing file of one source; unchanged files are skipped.
 
     New and changed files are read `threads` at a time (default `CALLFUNNEL_INGEST_THREADS`),
-    each thread with its own DuckDB cursor and phone book; results, manifest entries and log
-    lines follow the files' name order.
+    each thread with its own DuckDB cursor and phone book. Results and manifest entries follow
+    the files' name order; each file read is logged when it is done (in that order), the
+    unchanged ones after them.
     """
     log = log or _default_log
     landing = settings.landing_dir / source.folder
