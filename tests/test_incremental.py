@@ -43,6 +43,8 @@ INCREMENTAL_MODELS = (
     "marts.funnel_weekly",
     "marts.manager_weekly",
     "marts.refusal_reasons_weekly",
+    "marts.call_timing",
+    "marts.attribution_weekly",
 )
 # Seeds and models only: the suite runs the data and unit tests elsewhere.
 NO_TESTS = ("--exclude", "resource_type:test", "resource_type:unit_test")

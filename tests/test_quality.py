@@ -473,16 +473,18 @@ create table staging.channels as
 create table staging.refusal_reasons as select 'price' as refusal_reason;
 create table intermediate.int_leads as
     select * from (values
+        -- first_progress_at as int_leads derives it from the status events below
         ('L1', 'm1', timestamp '2026-11-03 10:00', date '2026-11-02', 'C1', 'C1',
-            false, false, null::timestamp, null::timestamp, null::decimal(18, 4)),
+            false, false, null::timestamp, null::timestamp, null::decimal(18, 4),
+            timestamp '2026-11-04 10:00'),
         ('L2', 'm2', timestamp '2026-11-10 10:00', date '2026-11-09', 'C1', 'C1',
-            true, false, timestamp '2026-11-12 10:00', null, null),
+            true, false, timestamp '2026-11-12 10:00', null, null, timestamp '2026-10-30 10:00'),
         ('L3', 'm1', timestamp '2026-11-17 10:00', date '2026-11-16', null, 'C9',
-            false, false, null, null, null),
+            false, false, null, null, null, null),
         ('L4', 'm2', timestamp '2026-11-11 10:00', date '2026-11-09', 'C3', 'C3',
-            false, false, null, null, null)
+            false, false, null, null, null, timestamp '2026-10-20 10:00')
     ) as t(lead_id, manager_id, created_at, week_start, call_id, recorded_call_id,
-        is_won, is_lost, won_at, lost_at, amount);
+        is_won, is_lost, won_at, lost_at, amount, first_progress_at);
 create table staging.stg_crm__leads as
     select lead_id, null::varchar as refusal_reason from intermediate.int_leads;
 create table intermediate.int_crm__status_events_known as
@@ -526,7 +528,7 @@ def tiny_warehouse(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return path
 
 
-def test_lead_loader_reads_the_weeks_from_since_and_their_whole_history(
+def test_lead_loader_reads_the_weeks_from_since_and_their_history(
     tiny_warehouse: Path,
 ) -> None:
     with loaders.read_only(tiny_warehouse) as con:
@@ -536,7 +538,7 @@ def test_lead_loader_reads_the_weeks_from_since_and_their_whole_history(
     assert sorted(every["lead_id"]) == ["L1", "L2", "L3", "L4"]
     recent = recent.set_index("lead_id").sort_index()
     assert list(recent.index) == ["L2", "L3", "L4"]
-    # L2's first progress is older than the weeks inspected: it still counts
+    # L2's first progress (int_leads') is older than the weeks inspected: it still counts
     assert recent.loc["L2", "first_progress_at"] == pd.Timestamp("2026-10-30 10:00")
     assert pd.isna(recent.loc["L3", "first_progress_at"])
     assert recent.loc["L2", "call_status"] == "answered"  # its call is from week W1

@@ -72,6 +72,13 @@ crm_statuses as (
 
 ),
 
+first_stage as (
+
+    select min(stage_order) as first_stage_order
+    from crm_statuses
+
+),
+
 refusal_reasons as (
 
     select * from {{ ref('refusal_reasons') }}
@@ -133,16 +140,23 @@ events_in_order as (
 events_with_roles as (
 
     select
-        *,
+        events_in_order.*,
         -- the latest won or lost event decides whether the lead is won or lost
-        (is_won or is_lost) and coalesce(later_terminal_events, 0) = 0 as is_latest_terminal,
+        (events_in_order.is_won or events_in_order.is_lost)
+        and coalesce(events_in_order.later_terminal_events, 0) = 0 as is_latest_terminal,
         -- the furthest stage is the first event that reached the lead's highest stage order
-        stage_order = highest_stage_order
+        events_in_order.stage_order = events_in_order.highest_stage_order
         and (
-            highest_earlier_stage_order is null
-            or stage_order > highest_earlier_stage_order
-        ) as is_furthest_stage
+            events_in_order.highest_earlier_stage_order is null
+            or events_in_order.stage_order > events_in_order.highest_earlier_stage_order
+        ) as is_furthest_stage,
+        -- past the funnel's first stage (`lost` has no stage order: it counts)
+        coalesce(
+            events_in_order.stage_order <> first_stage.first_stage_order,
+            events_in_order.stage_order is null
+        ) as is_past_first_stage
     from events_in_order
+    cross join first_stage
 
 ),
 
@@ -152,6 +166,7 @@ event_summary as (
         lead_id,
         count(*) as status_event_count,
         min(changed_at) as first_status_changed_at,
+        min(case when is_past_first_stage then changed_at end) as first_progress_at,
         max(changed_at) as last_status_changed_at,
         max(
             case when is_won and not coalesce(previous_is_won, false) then changed_at end
@@ -208,6 +223,7 @@ leads_with_outcome as (
         coalesce(event_summary.status_event_count, 0) as status_event_count,
         event_summary.status_event_count is not null as has_status_events,
         event_summary.first_status_changed_at,
+        event_summary.first_progress_at,
         event_summary.last_status_changed_at,
         coalesce(event_summary.reopen_count, 0) as reopen_count,
         coalesce(event_summary.stage_step_back_count, 0) as stage_step_back_count,
@@ -326,6 +342,7 @@ select
     has_status_events,
     status_event_count,
     first_status_changed_at,
+    first_progress_at,
     last_status_changed_at,
     reopen_count,
     stage_step_back_count,

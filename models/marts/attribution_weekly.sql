@@ -1,20 +1,45 @@
+{#- Restated by the deal's cohort week, as fct_leads is: an incremental run credits the deals of
+    the window's weeks, from every inbound call of their callers in the lookback window, however
+    far before the window those calls are. -#}
+{{
+    config(
+        materialized='incremental',
+        incremental_strategy='restatement_window',
+        meta={'restated_by': 'week_start'},
+        on_schema_change='fail',
+    )
+}}
+
 {%- set as_of_utc = as_of_timestamp() -%}
 
 with leads as (
 
     select * from {{ ref('fct_leads') }}
+    {{ in_restatement_window('week_start') }}
 
 ),
 
 lead_contacts as (
 
     select * from {{ ref('int_leads') }}
+    {{ in_restatement_window('week_start') }}
 
 ),
 
 calls as (
 
+    -- a deal's own call can be of any age
     select * from {{ ref('fct_calls') }}
+
+),
+
+touch_calls as (
+
+    -- the calls a deal of the window can be credited to: a lookback (and a day for UTC) earlier
+    select * from {{ ref('fct_calls') }}
+    {{ in_restatement_window(
+        'started_at', margin_days=var('attribution_lookback_days') | int + 1
+    ) }}
 
 ),
 
@@ -63,7 +88,7 @@ inbound_calls as (
         started_at,
         channel,
         caller_key
-    from calls
+    from touch_calls
     where direction = 'inbound' and caller_key is not null
 
 ),

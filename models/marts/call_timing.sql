@@ -1,6 +1,17 @@
+{#- Restated by week, as fct_calls is: an incremental run recounts the window's weeks only. -#}
+{{
+    config(
+        materialized='incremental',
+        incremental_strategy='restatement_window',
+        meta={'restated_by': 'week_start'},
+        on_schema_change='fail',
+    )
+}}
+
 with calls as (
 
     select * from {{ ref('fct_calls') }}
+    {{ in_restatement_window('week_start') }}
 
 ),
 

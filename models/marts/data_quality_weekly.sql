@@ -23,38 +23,9 @@ calls as (
 
 ),
 
-status_events as (
-
-    select * from {{ ref('int_crm__status_events_known') }}
-
-),
-
-crm_statuses as (
-
-    select * from {{ ref('crm_statuses') }}
-
-),
-
 refusal_reasons as (
 
     select * from {{ ref('refusal_reasons') }}
-
-),
-
-first_stage as (
-
-    select min(stage_order) as stage_order
-    from crm_statuses
-
-),
-
--- leads with a status past the funnel's first stage (`lost` has no stage, so it counts)
-progressed_leads as (
-
-    select distinct status_events.lead_id
-    from status_events
-    cross join first_stage
-    where status_events.stage_order is distinct from first_stage.stage_order
 
 ),
 
@@ -67,7 +38,8 @@ lead_flags as (
         leads.is_lost,
         leads.lost_at,
         leads.created_at <= {{ grace_cutoff }} as is_past_grace,
-        progressed_leads.lead_id is not null as has_status_after_new,
+        -- a status past the funnel's first stage (`lost` has no stage, so it counts)
+        leads.first_progress_at is not null as has_status_after_new,
         coalesce(calls.call_status = 'answered', false) as is_from_answered_call,
         leads.call_outcome is not null as has_outcome,
         leads.quality_score is not null as has_score,
@@ -75,12 +47,10 @@ lead_flags as (
         (
             not leads.is_won
             and not leads.is_lost
-            and progressed_leads.lead_id is not null
+            and leads.first_progress_at is not null
             and leads.last_status_changed_at < {{ stale_cutoff }}
         ) as is_stale
     from leads
-    left join progressed_leads
-        on leads.lead_id = progressed_leads.lead_id
     left join calls
         on leads.call_id = calls.call_id
     left join staged_leads

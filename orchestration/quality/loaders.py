@@ -2,8 +2,8 @@
 
 Every loader of a check that is tallied per week takes `since`: the Monday from which the run
 rewrote weeks (None: the run rebuilt all history). It returns the rows of the weeks from `since`
-on, each with its `week_start`, and reads older rows only where a check needs them (a lead's
-status events, the call a lead names). Filters and aggregations run in DuckDB; pandas receives
+on, each with its `week_start`, and reads older rows only where a check needs them (the call a
+lead names, an open lead's status history). Filters and aggregations run in DuckDB; pandas receives
 only the rows a check evaluates.
 """
 
@@ -22,12 +22,13 @@ from orchestration.quality.outcome import Clock
 from orchestration.settings import duckdb_memory_limit
 
 # Every column a lead check may ask for, as an expression over the joined lead tables, and the
-# join it needs (progress: the lead's status events; calls: its linked call; staged: its CRM row).
+# join it needs (calls: its linked call; staged: its CRM row).
 LEAD_COLUMNS: dict[str, tuple[str, str | None]] = {
     "lead_id": ("leads.lead_id", None),
     "manager_id": ("leads.manager_id", None),
     "created_at": ("leads.created_at", None),
-    "first_progress_at": ("progress.first_progress_at", "progress"),
+    # The lead's first status past the funnel's first stage, as int_leads last restated it.
+    "first_progress_at": ("leads.first_progress_at", None),
     "call_status": ("calls.call_status", "calls"),
     "call_outcome": ("leads.call_outcome", None),
     "quality_score": ("leads.quality_score", None),
@@ -44,21 +45,7 @@ LEAD_COLUMNS: dict[str, tuple[str, str | None]] = {
     "stage_step_back_count": ("cast(leads.stage_step_back_count as bigint)", None),
 }
 
-# A lead's first status past the funnel's first stage (`lost` has no stage: it counts).
-PROGRESS = """
-progress as (
-    select events.lead_id, min(events.changed_at) as first_progress_at
-    from intermediate.int_crm__status_events_known as events
-    where
-        events.lead_id in (select lead_id from leads)
-        and events.stage_order is distinct from (
-            select min(stage_order) from staging.crm_statuses
-        )
-    group by events.lead_id
-)"""
-
 LEAD_JOINS: dict[str, str] = {
-    "progress": "left join progress on leads.lead_id = progress.lead_id",
     "calls": (
         "left join intermediate.int_calls_attributed as calls on leads.call_id = calls.call_id"
     ),
@@ -100,18 +87,19 @@ def leads(
     """Leads of int_leads created in the weeks from `since` on, with `columns` and week_start.
 
     `where` narrows them to the leads the check evaluates: SQL in which `{column}` stands for a
-    column of LEAD_COLUMNS, with `params`. A lead's status events count whatever their age.
+    column of LEAD_COLUMNS, with `params`. A lead's figures from its status events (first
+    progress, won, lost, reopens) are int_leads', which every run recomputes for the leads of
+    the weeks it restates from all their events, however old.
     """
     used = {*columns, *(name for name in LEAD_COLUMNS if f"{{{name}}}" in where)}
     joins = {join for name in used if (join := LEAD_COLUMNS[name][1])}
     condition = where.format(**{name: expr for name, (expr, _) in LEAD_COLUMNS.items()})
     select = ",\n    ".join(f"{LEAD_COLUMNS[c][0]} as {c}" for c in columns)
     week, week_params = _from_week("week_start", since)
-    ctes = [f"leads as (\n    select * from intermediate.int_leads where true {week}\n)"]
-    if "progress" in joins:
-        ctes.append(PROGRESS)
     sql = f"""
-with {", ".join(ctes)}
+with leads as (
+    select * from intermediate.int_leads where true {week}
+)
 select
     {select},
     leads.week_start

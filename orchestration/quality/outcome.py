@@ -123,23 +123,34 @@ def tally_by_week(
     managers: pd.Series | None = None,
 ) -> tuple[WeekTally, ...]:
     """Per week of `rows["week_start"]`: rows, offending rows (`bad`), a sample of their `ids`
-    and offending rows per manager. Empty when the rows carry no week."""
+    and offending rows per manager. Empty when the rows carry no week.
+
+    Millions of rows pass through here on a first run: the weeks are grouped as datetime64
+    values, and only the offending rows' ids and managers become Python objects.
+    """
     if "week_start" not in rows.columns or rows.empty:
         return ()
-    frame = pd.DataFrame(
+    weeks = pd.Series(pd.to_datetime(rows["week_start"]).to_numpy(), name="week")
+    flags = pd.Series(bad.to_numpy(dtype=bool), name="bad")
+    totals = (
+        pd.DataFrame({"week": weeks, "bad": flags})
+        .groupby("week")
+        .agg(total=("bad", "size"), failed=("bad", "sum"))
+    )
+    mask = flags.to_numpy()
+    offenders = pd.DataFrame(
         {
-            "week": pd.to_datetime(rows["week_start"]).dt.date,
-            "bad": bad.to_numpy(dtype=bool),
-            "id": ids.to_numpy(dtype=object),
-        },
-        index=rows.index,
+            "week": weeks.to_numpy()[mask],
+            "id": ids[mask].to_numpy(dtype=object),
+        }
     )
     if managers is not None:
-        frame["manager"] = managers.astype("object").fillna("(none)").astype(str).to_numpy()
-    totals = frame.groupby("week").agg(total=("bad", "size"), failed=("bad", "sum"))
-    offenders = frame[frame["bad"] & frame["id"].notna()].assign(id=lambda f: f["id"].astype(str))
+        offenders["manager"] = (
+            managers[mask].astype("object").fillna("(none)").astype(str).to_numpy()
+        )
+    named = offenders[offenders["id"].notna()].assign(id=lambda f: f["id"].astype(str))
     samples = (
-        offenders[["week", "id"]]
+        named[["week", "id"]]
         .drop_duplicates()
         .sort_values(["week", "id"])
         .groupby("week")
@@ -147,14 +158,14 @@ def tally_by_week(
         .groupby("week")["id"]
         .agg(tuple)
     )
-    by_manager: dict[date, dict[str, int]] = {}
-    if managers is not None and not offenders.empty:
-        counts = frame[frame["bad"]].groupby(["week", "manager"]).size()
+    by_manager: dict[pd.Timestamp, dict[str, int]] = {}
+    if managers is not None and not named.empty:
+        counts = offenders.groupby(["week", "manager"]).size()
         for week in counts.index.get_level_values("week").unique():
             by_manager[week] = per_manager_counts(counts.loc[week].to_dict())
     return tuple(
         WeekTally(
-            week_start=week,
+            week_start=pd.Timestamp(week).date(),
             failed_count=int(row.failed),
             total_count=int(row.total),
             sample=samples.get(week, ()),

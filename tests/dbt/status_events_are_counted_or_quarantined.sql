@@ -1,17 +1,21 @@
 {{ config(meta={'dagster': {'ref': {'name': 'int_crm__status_events_known'}}}) }}
 -- Every staged status event is either in the figures or listed in quarantine, never both or
 -- neither; returns the events for which that fails.
--- Reads every week on every run: it reconciles every staged event with the figures and the
--- quarantine.
+-- After a full refresh it reconciles every staged event; after an incremental run, the events
+-- that run staged (the rows of the files it read), as the staging model's own tests do.
 with status_events as (
 
     select * from {{ ref('stg_crm__status_events') }}
+    where {{ staged_rows_only(ref('stg_crm__status_events')) }}
 
 ),
 
 known_status_events as (
 
     select * from {{ ref('int_crm__status_events_known') }}
+    {%- if not flags.FULL_REFRESH %}
+        where event_id in (select status_events.event_id from status_events)
+    {%- endif %}
 
 ),
 

@@ -1,6 +1,7 @@
 {#- Staging models keep the latest version of each key across all of a source's landing files
-    (docs/incremental.md, "Staging"). Built whole, that is one window over every raw row. Built
-    incrementally, a run reads only the raw files ingested after the newest file the table
+    (docs/incremental.md, "Staging"). Built whole, the rows of keys with one version pass
+    through and the others are ranked (the typed CTE is read twice: declare it
+    `{{ not_materialized() }}`). Built incrementally, a run reads only the raw files ingested after the newest file the table
     holds (`_ingested_at`, one stamp per file, later for every file read later) and decides the
     keys those files touch:
 
@@ -20,17 +21,42 @@
     {%- if is_incremental() -%}
         {{ _latest_version_incremental_ctes(typed, source_relation, key, order_by, columns) }}
     {%- else -%}
+repeated_keys as (
+
+    -- Most keys have one version: only the rows of the others are ranked, so the ranking
+    -- sorts thousands of rows rather than every raw row.
+    select {{ key }}
+    from {{ typed }}
+    group by {{ key }}
+    having count(*) > 1
+
+),
+
 ranked_versions as (
 
     select
         *,
         row_number() over (partition by {{ key }} order by {{ order_by }}) as version_rank
     from {{ typed }}
+    where
+        {{ key }} is null
+        or {{ key }} in (select repeated_keys.{{ key }} from repeated_keys)
 
 ),
 
 latest_versions as (
 
+    select
+        {{ columns | join(', ') }},
+        {{ staged_at() }} as staged_at
+    from {{ typed }}
+    where
+        {{ key }} is not null
+        and not exists (
+            select 1 from repeated_keys
+            where repeated_keys.{{ key }} = {{ typed }}.{{ key }}
+        )
+    union all
     select
         {{ columns | join(', ') }},
         {{ staged_at() }} as staged_at

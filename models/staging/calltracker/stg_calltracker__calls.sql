@@ -29,13 +29,13 @@
     'ingested_at',
 ] %}
 
-with source as (
+with source as {{ not_materialized() }} (
 
     select * from {{ source('calltracker', 'calls') }}
 
 ),
 
-renamed as (
+renamed as {{ not_materialized() }} (
 
     select
         {{ dbt.safe_cast('call_id', dbt.type_string()) }} as call_id,

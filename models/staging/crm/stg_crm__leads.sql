@@ -26,13 +26,13 @@
     'ingested_at',
 ] %}
 
-with source as (
+with source as {{ not_materialized() }} (
 
     select * from {{ source('crm', 'leads') }}
 
 ),
 
-renamed as (
+renamed as {{ not_materialized() }} (
 
     select
         {{ dbt.safe_cast('lead_id', dbt.type_string()) }} as lead_id,

@@ -19,13 +19,13 @@
     'ingested_at',
 ] %}
 
-with source as (
+with source as {{ not_materialized() }} (
 
     select * from {{ source('crm', 'status_events') }}
 
 ),
 
-renamed as (
+renamed as {{ not_materialized() }} (
 
     select
         {{ dbt.safe_cast('event_id', dbt.type_string()) }} as event_id,
