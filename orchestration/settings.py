@@ -31,14 +31,39 @@ def duckdb_memory_limit() -> str:
     return value or DEFAULT_DUCKDB_MEMORY_LIMIT
 
 
+def _positive_whole(env: str) -> int | None:
+    value = os.environ.get(env, "").strip()
+    if not value:
+        return None
+    if not value.isdigit() or int(value) < 1:
+        raise ValueError(f"{env}={value!r} is not a positive whole number")
+    return int(value)
+
+
 def ingest_threads() -> int:
     """Landing files of one source read at once (`CALLFUNNEL_INGEST_THREADS`; default: cores)."""
-    value = os.environ.get("CALLFUNNEL_INGEST_THREADS", "").strip()
-    if not value:
-        return max(1, os.cpu_count() or 1)
-    if not value.isdigit() or int(value) < 1:
-        raise ValueError(f"CALLFUNNEL_INGEST_THREADS={value!r} is not a positive whole number")
-    return int(value)
+    chosen = _positive_whole("CALLFUNNEL_INGEST_THREADS")
+    return chosen if chosen is not None else max(1, os.cpu_count() or 1)
+
+
+# Below this much raw Parquet, dbt builds models on every core at once: each model is small, and
+# the run's cost is the number of nodes. Above it one model at a time: at ten million calls two
+# heavy models share DuckDB's memory limit and spill more than they gain (docs/benchmarks.md).
+SMALL_RAW_ZONE_BYTES = 32 * 2**20
+
+
+def dbt_threads(raw_dir: Path) -> int:
+    """dbt models built at once (`CALLFUNNEL_DBT_THREADS`; default: the cores while the raw zone
+    holds less than SMALL_RAW_ZONE_BYTES of Parquet, else 1)."""
+    chosen = _positive_whole("CALLFUNNEL_DBT_THREADS")
+    if chosen is not None:
+        return chosen
+    raw_bytes = 0
+    for path in raw_dir.rglob("*.parquet") if raw_dir.is_dir() else ():
+        raw_bytes += path.stat().st_size
+        if raw_bytes >= SMALL_RAW_ZONE_BYTES:
+            return 1
+    return max(1, os.cpu_count() or 1)
 
 
 def parse_as_of(value: str | None, tz: ZoneInfo) -> datetime:
@@ -128,5 +153,6 @@ class Settings:
             "CALLFUNNEL_RAW_DIR": self.raw_dir.as_posix(),
             "CALLFUNNEL_QUARANTINE_DIR": self.quarantine_dir.as_posix(),
             "CALLFUNNEL_AS_OF_UTC": self.as_of.strftime("%Y-%m-%d %H:%M:%S"),
+            "CALLFUNNEL_DBT_THREADS": str(dbt_threads(self.raw_dir)),
             "DBT_PROFILES_DIR": DBT_PROJECT_DIR.as_posix(),
         }

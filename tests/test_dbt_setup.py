@@ -167,3 +167,38 @@ def test_every_duckdb_connection_takes_the_deployment_memory_limit(
     assert len(set(small)) == 1 and len(set(large)) == 1 and len(set(default)) == 1
     assert small[0] != large[0] and default[0] not in (small[0], large[0])
     assert small[0].endswith(("MiB", "MB")) and large[0].endswith(("GiB", "GB"))
+
+
+def test_dbt_builds_models_at_once_only_while_the_raw_zone_is_small(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Small warehouses build on every core (the run's cost is its nodes); large ones one model
+    at a time (two heavy models share DuckDB's memory limit); the variable decides when set."""
+    import duckdb
+
+    from orchestration import settings as settings_module
+
+    monkeypatch.delenv("CALLFUNNEL_DBT_THREADS", raising=False)
+    cores = max(1, os.cpu_count() or 1)
+    raw = tmp_path / "raw" / "calls"
+    raw.mkdir(parents=True)
+    duckdb.sql(
+        "copy (select range as n from range(1000)) to '" + (raw / "a.parquet").as_posix() + "'"
+    )
+    size = (raw / "a.parquet").stat().st_size
+    assert settings_module.dbt_threads(tmp_path / "raw") == cores
+    assert settings_module.dbt_threads(tmp_path / "missing") == cores
+    monkeypatch.setattr(settings_module, "SMALL_RAW_ZONE_BYTES", size)
+    assert settings_module.dbt_threads(tmp_path / "raw") == 1
+    monkeypatch.setenv("CALLFUNNEL_DBT_THREADS", "3")
+    assert settings_module.dbt_threads(tmp_path / "raw") == 3
+    monkeypatch.setenv("CALLFUNNEL_DBT_THREADS", "none")
+    with pytest.raises(ValueError, match="CALLFUNNEL_DBT_THREADS"):
+        settings_module.dbt_threads(tmp_path / "raw")
+
+    # dbt takes the number the deployment's environment gives it
+    monkeypatch.setenv("CALLFUNNEL_DBT_THREADS", "3")
+    settings = settings_at(tmp_path, datetime(2026, 11, 27, 6, tzinfo=UTC))
+    events = dbt(settings, tmp_path / "target", "seed", "--select", "channels")
+    messages = [event["info"]["msg"] for event in events]
+    assert any(message.startswith("Concurrency: 3 threads") for message in messages)
