@@ -2,10 +2,15 @@
 
 # No `from __future__ import annotations`: Dagster inspects the asset's annotations at runtime.
 import contextlib
+import importlib.metadata
 import os
+import shutil
+import sysconfig
 import threading
 from collections.abc import Iterator, Mapping
 from datetime import date
+from functools import cached_property
+from pathlib import Path
 from typing import Any
 
 from dagster import (
@@ -23,6 +28,7 @@ from dagster_dbt import (
     DbtProject,
     dbt_assets,
 )
+from packaging import version
 
 from orchestration.dbt_setup import (
     FULL_REFRESH_ENV,
@@ -46,11 +52,23 @@ class CallfunnelDbtCli(DbtCliResource):
 
     dagster-dbt builds that adapter (dbt's imports, profile and project: two to three seconds
     of every run) only to fetch column metadata and row counts after the build, which callfunnel
-    does not ask for; dbt itself runs in its own process either way.
+    does not ask for; dbt itself runs in its own process either way. Both overrides are private
+    methods of the pinned dagster-dbt (tests/test_dbt_setup.py notices when they go).
     """
 
     def _initialize_dbt_core_adapter(self, args: Any) -> None:  # type: ignore[override]
         return None
+
+    @cached_property
+    def _cli_version(self) -> version.Version:
+        """The version of the dbt that runs, read from this environment's package metadata when
+        that dbt is this environment's: dagster-dbt would start `dbt --version` on every run
+        (one to two seconds of dbt's imports). Any other dbt is asked, as dagster-dbt does."""
+        found = shutil.which(self.dbt_executable)
+        if found and Path(found).parent == Path(sysconfig.get_path("scripts")):
+            with contextlib.suppress(importlib.metadata.PackageNotFoundError):
+                return version.parse(importlib.metadata.version("dbt-core"))
+        return super()._cli_version
 
 
 class CallfunnelDbtTranslator(DagsterDbtTranslator):

@@ -202,3 +202,30 @@ def test_dbt_builds_models_at_once_only_while_the_raw_zone_is_small(
     events = dbt(settings, tmp_path / "target", "seed", "--select", "channels")
     messages = [event["info"]["msg"] for event in events]
     assert any(message.startswith("Concurrency: 3 threads") for message in messages)
+
+
+def test_the_dbt_resource_skips_dagster_dbts_adapter_and_version_probe(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The resource overrides two private methods of the pinned dagster-dbt; an upgrade that
+    renames them would bring back seconds of every run without any error, so this notices."""
+    from dagster_dbt import DbtCliResource
+    from dagster_dbt.core import resource as dagster_dbt_resource
+
+    from orchestration.transform import DBT_PROJECT, CallfunnelDbtCli
+
+    for name in ("_initialize_dbt_core_adapter", "_cli_version"):
+        assert name in vars(DbtCliResource), f"dagster-dbt no longer has {name}"
+    asked = DbtCliResource(project_dir=DBT_PROJECT)._cli_version
+
+    def no_process(*args: object, **kwargs: object) -> bytes:
+        raise AssertionError(f"started {args[0]!r}")
+
+    monkeypatch.setattr(dagster_dbt_resource, "check_output", no_process)
+    resource = CallfunnelDbtCli(project_dir=DBT_PROJECT)
+    assert resource._cli_version == asked
+    assert resource._initialize_dbt_core_adapter(["build"]) is None
+    # a dbt from elsewhere on PATH is asked for its version, as dagster-dbt does
+    other = CallfunnelDbtCli(project_dir=DBT_PROJECT, dbt_executable="/bin/sh")
+    with pytest.raises(AssertionError, match="started"):
+        _ = other._cli_version
