@@ -201,6 +201,24 @@ def test_files_read_in_parallel_give_what_one_thread_gives(tmp_path: Path) -> No
     assert all(len(rejected) == 1 for _, rejected in results[2].values())
 
 
+def test_raw_and_quarantine_rows_keep_the_files_line_order(cfg: Settings) -> None:
+    """A file of many DuckDB vectors: the raw Parquet and the quarantine hold its rows in line
+    order (the validation query does not sort; it must not reorder either)."""
+    rows = [
+        call(f"c{n:06d}", caller=f"+7916{n:07d}", talk="x" if n % 97 == 0 else str(n % 600))
+        for n in range(60_000)
+    ]
+    land(cfg, "calls", "calls_big.csv", calls_file(*rows))
+    result = ingest_source(CALLS, cfg, threads=1)
+    assert result.rows_read == 60_000 and result.rows_rejected == 619
+    raw = pq.read_table(cfg.raw_dir / "calls" / "calls_big.csv.parquet")
+    quarantine = pq.read_table(cfg.quarantine_dir / "calls" / "calls_big.csv.parquet")
+    for table, column in ((raw, "_source_line"), (quarantine, "source_line")):
+        lines = table.column(column).to_pylist()
+        assert lines == sorted(lines) and len(set(lines)) == len(lines)
+    assert raw.column("call_id").to_pylist() == [f"c{n:06d}" for n in range(60_000) if n % 97 != 0]
+
+
 def test_business_time_zone_comes_from_settings(tmp_path: Path) -> None:
     cfg = make_settings(tmp_path, timezone="Asia/Yekaterinburg")  # UTC+5
     land(cfg, "calls", "calls_1.csv", calls_file(call("c1", started_at="2026-01-05 10:00:00")))

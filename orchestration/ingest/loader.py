@@ -256,8 +256,11 @@ def ingest_source(
     pending: dict[str, tuple[Path, str, int]] = {}
     outcomes: dict[str, FileResult] = {}
     paths = landing_files(landing)
-    for path in paths:
-        sha256, size = file_digest(path)
+    workers = max(1, threads or ingest_threads())
+    # Hashing releases the GIL: the files' digests are computed `workers` at a time.
+    with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="digest") as pool:
+        digests = list(pool.map(file_digest, paths))
+    for path, (sha256, size) in zip(paths, digests, strict=True):
         previous = known.get(path.name)
         if _unchanged(previous, sha256, size, result, path.name):
             outcomes[path.name] = FileResult.from_manifest(path.name, previous)
@@ -279,9 +282,10 @@ def ingest_source(
             source, path, sha256, size, settings, local.con, local.phones, block_size
         )
 
-    workers = max(1, min(threads or ingest_threads(), len(pending)))
     try:
-        with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="ingest") as pool:
+        with ThreadPoolExecutor(
+            max_workers=max(1, min(workers, len(pending))), thread_name_prefix="ingest"
+        ) as pool:
             for file_result in pool.map(ingest, pending.values()):
                 record_file(
                     settings.raw_dir,

@@ -63,19 +63,41 @@ def file_digest(path: Path) -> tuple[str, int]:
 
 
 def check_text(path: Path) -> None:
-    """Raise BadFile unless the file is a non-empty `.csv` of UTF-8 text without NUL bytes."""
+    """Raise BadFile unless the file is a non-empty `.csv` of UTF-8 text without NUL bytes.
+
+    The file is read once without counting lines; only a file that fails is read again to name
+    the line of its first problem.
+    """
     suffix = path.suffix
     if suffix.lower() != CSV_SUFFIX:
         raise BadFile(NOT_CSV, f"only {CSV_SUFFIX} files are read (this one is {suffix or 'bare'})")
     decoder = codecs.getincrementaldecoder("utf-8")("strict")
-    line = 1
     empty = True
+    with open(path, "rb") as handle:
+        while chunk := handle.read(_CHUNK):
+            empty = False
+            if b"\x00" in chunk:
+                _locate_problem(path)
+            try:
+                decoder.decode(chunk)
+            except UnicodeDecodeError:
+                _locate_problem(path)
+    try:
+        decoder.decode(b"", final=True)
+    except UnicodeDecodeError:
+        _locate_problem(path)
+    if empty:
+        raise BadFile(MISSING_HEADER, "the file is empty (no header row)")
+
+
+def _locate_problem(path: Path) -> None:
+    """Raise BadFile naming the line of the file's first NUL byte or invalid UTF-8 sequence."""
+    decoder = codecs.getincrementaldecoder("utf-8")("strict")
+    line = 1
     with open(path, "rb") as handle:
         while True:
             chunk = handle.read(_CHUNK)
             final = not chunk
-            if chunk:
-                empty = False
             if b"\x00" in chunk:
                 at = line + chunk.count(b"\n", 0, chunk.index(b"\x00"))
                 raise BadFile(NOT_CSV, f"binary content (a NUL byte on line {at})")
@@ -87,8 +109,7 @@ def check_text(path: Path) -> None:
             if final:
                 break
             line += chunk.count(b"\n")
-    if empty:
-        raise BadFile(MISSING_HEADER, "the file is empty (no header row)")
+    raise RuntimeError(f"{path.name} changed while it was being checked")  # pragma: no cover
 
 
 @dataclass(frozen=True)
