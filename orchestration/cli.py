@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import gc
 import json
 import shutil
 import sys
@@ -341,5 +342,22 @@ def main(argv: Sequence[str] | None = None) -> int:
     return 2
 
 
+def exit_without_final_collection(code: int) -> None:
+    """Exit the process, skipping only the interpreter's last garbage collections.
+
+    A run leaves a large heap (Dagster, dbt's adapter, Great Expectations, pandas); at exit the
+    interpreter walks it several times while it tears the modules down, about 1.5 s of every
+    command. Freezing the heap moves it out of the collector's reach; exit handlers still run
+    and files are still flushed and closed.
+    """
+    gc.freeze()
+    sys.exit(code)
+
+
+def run() -> None:
+    """The `callfunnel` command (and `python -m orchestration.cli`)."""
+    exit_without_final_collection(main())
+
+
 if __name__ == "__main__":
-    sys.exit(main())
+    run()

@@ -1,14 +1,18 @@
-"""The command line's demo reset never destroys a user's own landing files."""
+"""The command line: its demo reset never destroys a user's own landing files, and it exits
+without walking the run's heap again."""
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from dataclasses import replace
+from importlib import metadata
 from pathlib import Path
 
 import pytest
 
 from orchestration.cli import DEMO_MARKER, reset_demo
-from orchestration.settings import Settings
+from orchestration.settings import PROJECT_ROOT, Settings
 
 
 def _settings(tmp_path: Path) -> Settings:
@@ -53,3 +57,22 @@ def test_reset_accepts_an_empty_or_missing_landing_folder(tmp_path: Path) -> Non
     settings.landing_dir.mkdir(parents=True)
     reset_demo(settings)
     assert not settings.landing_dir.exists()
+
+
+def test_the_command_exits_with_mains_code_and_a_frozen_heap() -> None:
+    """`callfunnel` and `python -m orchestration.cli` freeze the heap before exiting, so the
+    interpreter's last collections skip it; exit handlers still run and main's code is kept."""
+    script = (
+        "import atexit, gc\n"
+        "from orchestration import cli\n"
+        "atexit.register(lambda: print('frozen', gc.get_freeze_count() > 0, flush=True))\n"
+        "cli.main = lambda: 3\n"
+        "cli.run()\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, cwd=PROJECT_ROOT
+    )
+    assert result.returncode == 3, result.stderr
+    assert result.stdout.strip() == "frozen True"
+    scripts = metadata.entry_points(group="console_scripts")
+    assert scripts["callfunnel"].value == "orchestration.cli:run"
