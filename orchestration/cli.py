@@ -14,6 +14,7 @@ from typing import Any
 
 import duckdb
 
+from orchestration.console import command_logger
 from orchestration.ingest.contract import SOURCES
 from orchestration.settings import Settings
 
@@ -308,34 +309,34 @@ def main(argv: Sequence[str] | None = None) -> int:
         help="parse the dbt project with this deployment's settings (before the first run)",
     )
     args = parser.parse_args(argv)
+    say = command_logger("callfunnel")
 
     try:
         settings = Settings.from_env()
     except ValueError as exc:
-        print(f"callfunnel: {exc}", file=sys.stderr)
+        say.error(exc)
         return 2
     if args.command == "prepare":
         from orchestration.dbt_setup import prepare_manifest
 
-        print(f"dbt manifest: {prepare_manifest(settings)}")
+        say.info(f"dbt manifest: {prepare_manifest(settings)}")
         return 0
     if args.command == "demo":
         try:
-            print("\n".join(demo(settings, args.weeks, args.calls_per_week, args.seed)))
+            say.info("\n".join(demo(settings, args.weeks, args.calls_per_week, args.seed)))
         except ValueError as exc:
-            print(f"callfunnel: {exc}", file=sys.stderr)
+            say.error(exc)
             return 2
         return 0
     if args.command == "materialize":
         if not settings.landing_dir.exists():
-            print(
-                f"callfunnel: the landing folder {settings.landing_dir} does not exist; "
-                "run `make run` for demo data or set CALLFUNNEL_LANDING_DIR",
-                file=sys.stderr,
+            say.error(
+                f"the landing folder {settings.landing_dir} does not exist; "
+                "run `make run` for demo data or set CALLFUNNEL_LANDING_DIR"
             )
             return 2
         summary = materialize(settings)
-        print(render(summary))
+        say.info(render(summary))
         if args.json:
             args.json.write_text(json.dumps(summary.to_json(), indent=2), encoding="utf-8")
         return 0 if summary.success and not summary.checks_failed else 1

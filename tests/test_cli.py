@@ -76,3 +76,23 @@ def test_the_command_exits_with_mains_code_and_a_frozen_heap() -> None:
     assert result.stdout.strip() == "frozen True"
     scripts = metadata.entry_points(group="console_scripts")
     assert scripts["callfunnel"].value == "orchestration.cli:run"
+
+
+def test_the_command_reports_problems_on_stderr_and_results_on_stdout(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A missing landing folder is a problem named on stderr (exit code 2, nothing on stdout);
+    a result (the prepared manifest's path) goes to stdout alone."""
+    from orchestration import cli
+
+    missing = tmp_path / "nowhere"
+    monkeypatch.setenv("CALLFUNNEL_LANDING_DIR", str(missing))
+    assert cli.main(["materialize"]) == 2
+    captured = capsys.readouterr()
+    assert captured.out == ""
+    assert captured.err.startswith(f"callfunnel: the landing folder {missing} does not exist")
+
+    monkeypatch.setattr("orchestration.dbt_setup.prepare_manifest", lambda settings: "M.json")
+    assert cli.main(["prepare"]) == 0
+    captured = capsys.readouterr()
+    assert (captured.out, captured.err) == ("dbt manifest: M.json\n", "")

@@ -6,6 +6,7 @@ import argparse
 import sys
 from pathlib import Path
 
+from orchestration.console import command_logger
 from orchestration.simulator.engine import SimulationError
 from orchestration.simulator.runner import LandingNotEmptyError, simulate
 
@@ -59,6 +60,7 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     """Run the simulator from the command line; returns the process exit code."""
     args = build_parser().parse_args(argv)
+    say = command_logger("callfunnel-simulate")
     try:
         result = simulate(
             landing_dir=args.landing,
@@ -73,16 +75,16 @@ def main(argv: list[str] | None = None) -> int:
             append_week=args.append_week,
         )
     except (LandingNotEmptyError, SimulationError, ValueError) as exc:
-        print(f"callfunnel-simulate: {exc}", file=sys.stderr)
+        say.error(exc)
         return 2
     cal = result.calendar
     mode = "clean" if result.clean else "with planted faults"
-    print(
+    say.info(
         f"wrote {cal.weeks} weeks ({cal.first_monday} to {cal.last_sunday}, {mode}) "
         f"to {result.landing_dir}"
     )
     for line in result.summary_lines():
-        print(line)
+        say.info(line)
     return 0
 
 
